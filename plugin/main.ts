@@ -1,0 +1,58 @@
+/**
+ * The viewer app: neuroglancer's minimal viewer with our own chunk worker (so our
+ * backend modules run there), the default key bindings, URL-hash state and a
+ * status line for the WebGPU adapter.
+ */
+import 'neuroglancer/unstable/util/polyfills.js';
+import 'neuroglancer/unstable/layer/enabled_frontend_modules.js';
+import 'neuroglancer/unstable/datasource/enabled_frontend_modules.js';
+import 'neuroglancer/unstable/kvstore/enabled_frontend_modules.js';
+import 'neuroglancer/unstable/sliceview/chunk_format_handlers.js';
+import 'neuroglancer/unstable/ui/default_viewer.css';
+import {disableContextMenu, disableWheel} from 'neuroglancer/unstable/ui/disable_default_actions.js';
+import {Viewer} from 'neuroglancer/unstable/viewer.js';
+import {setDefaultInputEventBindings} from 'neuroglancer/unstable/ui/default_input_event_bindings.js';
+import {bindDefaultCopyHandler, bindDefaultPasteHandler} from 'neuroglancer/unstable/ui/default_clipboard_handling.js';
+import {UrlHashBinding} from 'neuroglancer/unstable/ui/url_hash_binding.js';
+import {bindTitle} from 'neuroglancer/unstable/ui/title.js';
+import {StatusMessage} from 'neuroglancer/unstable/status.js';
+import {DisplayContext} from 'neuroglancer/unstable/display_context.js';
+import {PluginDataContext} from './data_context.ts';
+import {WorkerProbe} from '../layers/worker_probe/frontend.ts';
+import {showWorkerStatus} from './status_line.ts';
+
+declare global {
+  interface Window {
+    viewer: Viewer;
+  }
+}
+
+/** What neuroglancer's `setupDefaultViewer` does, but with our data context (hence our chunk worker). */
+function setupViewer(): Viewer {
+  disableContextMenu();
+  disableWheel();
+  const target = document.getElementById('neuroglancer-container')!;
+  const display = new DisplayContext(target);
+  const dataContext = new PluginDataContext(display.gl, display);
+  const viewer = new Viewer(display, {dataContext: dataContext.asDataManagementContext()});
+  window.viewer = viewer;
+  setDefaultInputEventBindings(viewer.inputEventBindings);
+  const hashBinding = viewer.registerDisposer(
+    new UrlHashBinding(viewer.state, viewer.dataSourceProvider.sharedKvStoreContext),
+  );
+  viewer.registerDisposer(
+    hashBinding.parseError.changed.add(() => {
+      const error = hashBinding.parseError.value;
+      if (error !== undefined) new StatusMessage().setErrorMessage(`Error parsing state: ${error.message}`);
+    }),
+  );
+  hashBinding.updateFromUrlHash();
+  viewer.registerDisposer(bindTitle(viewer.title));
+  bindDefaultCopyHandler(viewer);
+  bindDefaultPasteHandler(viewer);
+  return viewer;
+}
+
+const viewer = setupViewer();
+const probe = viewer.registerDisposer(new WorkerProbe(viewer.dataContext.rpc!));
+showWorkerStatus(probe);

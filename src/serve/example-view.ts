@@ -1,0 +1,50 @@
+/** Builds the view URL that `serve` prints: the served anisotropic volume in a 4-panel layout, centred on the data. */
+import path from 'node:path';
+import {promises as fs} from 'node:fs';
+import FileSystemStore from '@zarrita/storage/fs';
+import {boundsCentre, openOmeZarr} from '../io/ome-zarr-reader.ts';
+import {DATA_PREFIX, type RunningServer} from './server.ts';
+
+/** The bundled example's anisotropic volume (see examples/README.md). */
+export const EXAMPLE_VOLUME = 'medulla-aniso.ome.zarr';
+
+const UNIT_IN_METRES: Record<string, number> = {nanometer: 1e-9, micrometer: 1e-6, millimeter: 1e-3, meter: 1};
+
+export async function exampleViewUrl(server: RunningServer): Promise<string> {
+  const volume = await pickVolume(server.dataDir);
+  return viewUrl(server.origin, await viewState(server.origin, server.dataDir, volume));
+}
+
+/** The example if present, otherwise the first Zarr folder found. */
+async function pickVolume(dataDir: string): Promise<string> {
+  const names = (await fs.readdir(dataDir)).filter((n) => n.endsWith('.zarr')).sort();
+  if (names.includes(EXAMPLE_VOLUME)) return EXAMPLE_VOLUME;
+  if (names.length === 0) throw new Error(`no .zarr folder in ${dataDir}`);
+  return names[0];
+}
+
+export async function viewState(origin: string, dataDir: string, volume: string): Promise<Record<string, unknown>> {
+  const vol = await openOmeZarr(new FileSystemStore(path.join(dataDir, volume)));
+  const unit = UNIT_IN_METRES[vol.desc.unit] ?? 1;
+  // Display grid: the finest spacing on every axis, so an isotropic layer lines up voxel for voxel.
+  const fine = Math.min(...vol.desc.levels[0].scale);
+  const centre = boundsCentre(vol); // z, y, x
+  return {
+    dimensions: {x: [fine * unit, 'm'], y: [fine * unit, 'm'], z: [fine * unit, 'm']},
+    position: [centre[2] / fine, centre[1] / fine, centre[0] / fine],
+    crossSectionScale: 1,
+    projectionScale: Math.max(...vol.shape.map((n, i) => n * vol.desc.levels[0].scale[i])) / fine,
+    layers: [
+      {
+        type: 'image',
+        source: `zarr://${origin}${DATA_PREFIX}${volume}/`,
+        name: volume.replace(/\.ome\.zarr$|\.zarr$/, ''),
+      },
+    ],
+    layout: '4panel',
+  };
+}
+
+export function viewUrl(origin: string, state: Record<string, unknown>): string {
+  return `${origin}/#!${encodeURIComponent(JSON.stringify(state))}`;
+}

@@ -1,0 +1,102 @@
+import {describe, it, before, after} from 'node:test';
+import assert from 'node:assert/strict';
+import {promises as fs} from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import {startServer, type RunningServer} from '../../src/serve/server.ts';
+import {tempDir} from '../helpers/fixtures.ts';
+
+/** Raw HTTP GET, so the path reaches the server exactly as written (fetch would normalise `..`). */
+function get(origin: string, rawPath: string, headers: Record<string, string> = {}) {
+  const {hostname, port} = new URL(origin);
+  return new Promise<{status: number; headers: http.IncomingHttpHeaders; body: Buffer}>((resolve, reject) => {
+    const req = http.request({hostname, port, path: rawPath, headers}, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => resolve({status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks)}));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe('serve', () => {
+  let root: string;
+  let server: RunningServer;
+  const secret = 'outside the served folders';
+
+  before(async () => {
+    root = await tempDir('ngi-serve-');
+    await fs.mkdir(path.join(root, 'app'));
+    await fs.mkdir(path.join(root, 'data/vol.zarr/0'), {recursive: true});
+    await fs.writeFile(path.join(root, 'app/index.html'), '<!doctype html><title>viewer</title>');
+    await fs.writeFile(path.join(root, 'data/vol.zarr/zarr.json'), '{"zarr_format":3}');
+    await fs.writeFile(path.join(root, 'data/vol.zarr/0/chunk'), Buffer.from([...Array(100).keys()]));
+    await fs.writeFile(path.join(root, 'secret.txt'), secret);
+    await fs.symlink(path.join(root, 'secret.txt'), path.join(root, 'data/link-out'));
+    await fs.symlink(path.join(root), path.join(root, 'data/dir-out'));
+    await fs.symlink(path.join(root, 'data/vol.zarr/zarr.json'), path.join(root, 'data/link-in'));
+    server = await startServer({appDir: path.join(root, 'app'), dataDir: path.join(root, 'data'), port: 0});
+  });
+  after(() => server.close());
+
+  it('serves the viewer at / and data under /data/ with CORS', async () => {
+    const page = await get(server.origin, '/');
+    assert.equal(page.status, 200);
+    assert.match(page.body.toString(), /<title>viewer<\/title>/);
+    const meta = await get(server.origin, '/data/vol.zarr/zarr.json', {origin: 'http://elsewhere.example'});
+    assert.equal(meta.status, 200);
+    assert.equal(meta.body.toString(), '{"zarr_format":3}');
+    assert.equal(meta.headers['access-control-allow-origin'], '*');
+  });
+
+  it('answers range requests with 206 and the exact bytes', async () => {
+    const res = await get(server.origin, '/data/vol.zarr/0/chunk', {range: 'bytes=10-19'});
+    assert.equal(res.status, 206);
+    assert.deepEqual([...res.body], [10, 11, 12, 13, 14, 15, 16, 17, 18, 19]);
+    assert.equal(res.headers['content-range'], 'bytes 10-19/100');
+    const suffix = await get(server.origin, '/data/vol.zarr/0/chunk', {range: 'bytes=-3'});
+    assert.deepEqual([...suffix.body], [97, 98, 99]);
+  });
+
+  it('404s a missing chunk (neuroglancer reads that as empty)', async () => {
+    assert.equal((await get(server.origin, '/data/vol.zarr/0/none')).status, 404);
+  });
+
+  it('follows symlinks that stay inside', async () => {
+    const res = await get(server.origin, '/data/link-in');
+    assert.equal(res.status, 200);
+    assert.equal(res.body.toString(), '{"zarr_format":3}');
+  });
+
+  for (const p of [
+    '/data/../secret.txt',
+    '/data/%2e%2e/secret.txt',
+    '/data/%2E%2E%2Fsecret.txt',
+    '/data/vol.zarr/..%2f..%2fsecret.txt',
+    '/data/..%5csecret.txt',
+    '/data/%252e%252e/secret.txt',
+    '/data/link-out',
+    '/data/dir-out/secret.txt',
+    '/../secret.txt',
+    '/data/vol.zarr%00/zarr.json',
+  ]) {
+    it(`refuses ${p}`, async () => {
+      const res = await get(server.origin, p);
+      assert.ok(res.status === 403 || res.status === 404, `status ${res.status}`);
+      assert.ok(!res.body.toString().includes(secret), 'leaked a file outside the root');
+    });
+  }
+
+  it('refuses methods other than GET/HEAD/OPTIONS', async () => {
+    const {hostname, port} = new URL(server.origin);
+    const status = await new Promise<number>((resolve) => {
+      const req = http.request({hostname, port, path: '/data/vol.zarr/zarr.json', method: 'DELETE'}, (res) => {
+        res.resume();
+        resolve(res.statusCode!);
+      });
+      req.end();
+    });
+    assert.equal(status, 405);
+  });
+});

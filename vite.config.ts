@@ -1,0 +1,48 @@
+import {fileURLToPath} from 'node:url';
+import {defineConfig, type Plugin} from 'vite';
+
+const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
+
+/**
+ * Neuroglancer writes `new Worker(/* webpackChunkName: ... *\/ new URL(...))`.
+ * Vite recognises a worker only when `new URL` directly follows `new Worker(`;
+ * with the comment in between, the nested async-computation worker is inlined
+ * as an unbundled asset and fails. Dropping the comment lets Vite bundle it.
+ */
+function neuroglancerWorkerUrls(): Plugin {
+  return {
+    name: 'neuroglancer-worker-urls',
+    enforce: 'pre',
+    transform(code, id) {
+      if (!id.includes('/node_modules/neuroglancer/') || !code.includes('webpackChunkName')) return null;
+      return {code: code.replace(/\/\*\s*webpackChunkName:[^*]*\*\/\s*/g, ''), map: null};
+    },
+  };
+}
+
+export default defineConfig({
+  plugins: [neuroglancerWorkerUrls()],
+  root: here('./plugin'),
+  base: './',
+  resolve: {
+    alias: [
+      // Three icons neuroglancer imports are missing from the npm release of ikonate.
+      {find: /^ikonate\/icons\/(code-alt|controls-alt|layers)\.svg/, replacement: here('./plugin/icons/$1.svg')},
+    ],
+  },
+  worker: {format: 'es', plugins: () => [neuroglancerWorkerUrls()]},
+  optimizeDeps: {
+    exclude: ['neuroglancer'],
+    entries: [
+      'node_modules/neuroglancer/lib/main.bundle.js',
+      'node_modules/neuroglancer/lib/async_computation.bundle.js',
+      'node_modules/neuroglancer/lib/chunk_worker.bundle.js',
+    ],
+  },
+  build: {
+    outDir: here('./dist'),
+    emptyOutDir: true,
+    target: 'es2022',
+    chunkSizeWarningLimit: 8000,
+  },
+});
