@@ -1,10 +1,12 @@
 /** The `ng-isotropic` command line. */
 import {Command, InvalidArgumentError} from 'commander';
-import cliProgress from 'cli-progress';
 import {UserError} from '../errors.ts';
 import {convertStack, parseCrop} from '../convert/convert.ts';
 import {startServer} from '../serve/server.ts';
 import {exampleViewUrl} from '../serve/example-view.ts';
+import {trainCommand} from './train-command.ts';
+import {progressBar} from './progress.ts';
+import {evaluateCommand} from './evaluate-command.ts';
 
 function parseVoxelSize(text: string): [number, number, number] {
   const values = text.split(',').map(Number);
@@ -18,22 +20,6 @@ function parseInteger(text: string): number {
   const v = Number(text);
   if (!Number.isInteger(v) || v < 1) throw new InvalidArgumentError('expected a positive integer');
   return v;
-}
-
-function progressBar(label: string) {
-  const bar = new cliProgress.SingleBar(
-    {format: `${label} [{bar}] {percentage}% | {value}/{total} slabs | ETA {eta_formatted}`, noTTYOutput: false},
-    cliProgress.Presets.shades_classic,
-  );
-  let started = false;
-  return {
-    update(done: number, total: number) {
-      if (!started) bar.start(total, 0);
-      started = true;
-      bar.update(done);
-    },
-    stop: () => started && bar.stop(),
-  };
 }
 
 export function buildProgram(): Command {
@@ -55,7 +41,7 @@ export function buildProgram(): Command {
     .option('--attribution <text>', 'credit for the data, stored in the OME-Zarr metadata')
     .option('--overwrite', 'replace an existing output')
     .action(async (input: string, output: string, o) => {
-      const bar = progressBar('convert');
+      const bar = progressBar('convert [{bar}] {percentage}% | {value}/{total} slabs | ETA {eta_formatted}');
       try {
         const result = await convertStack({
           input,
@@ -79,6 +65,62 @@ export function buildProgram(): Command {
       } finally {
         bar.stop();
       }
+    });
+
+  program
+    .command('train')
+    .description('train a model self-supervised on one anisotropic OME-Zarr volume (Node, wasm backend)')
+    .argument('<input>', 'anisotropic OME-Zarr volume (folder or http URL)')
+    .requiredOption('--out <dir>', 'model folder (model.json + weights.bin; checkpoints in <dir>/checkpoint)')
+    .option('--preset <name>', 'network preset: tiny, default, large', 'default')
+    .option('--steps <n>', 'training steps', parseInteger, 2000)
+    .option('--batch <n>', 'patches per step', parseInteger, 8)
+    .option('--patch <n>', 'patch edge (voxels)', parseInteger, 64)
+    .option('--lr <rate>', 'Adam learning rate', parseFloat, 1e-4)
+    .option('--schedule <kind>', 'learning-rate schedule: constant or cosine', 'constant')
+    .option('--warmup <n>', 'linear warm-up steps', (v) => Number(v), 0)
+    .option('--alpha <w>', 'weight of the projected distribution loss', parseFloat, 0.01)
+    .option('--noise <sigma>', 'Gaussian noise added to degraded sections (normalised units)', parseFloat, 0)
+    .option('--checkpoint-every <n>', 'steps between checkpoints', parseInteger, 100)
+    .option('--validate-every <n>', 'steps between validation PSNR measurements', parseInteger, 100)
+    .option('--seed <n>', 'random seed', parseInteger, 1)
+    .option('--resume', 'continue from <out>/checkpoint')
+    .option('--overwrite', 'start over even if <out> holds a model')
+    .action(async (input: string, o) => {
+      if (!['constant', 'cosine'].includes(o.schedule)) throw new UserError(`--schedule must be constant or cosine, got ${o.schedule}`);
+      await trainCommand(input, {
+        out: o.out,
+        preset: o.preset,
+        resume: Boolean(o.resume),
+        overwrite: Boolean(o.overwrite),
+        train: {
+          steps: o.steps,
+          batchSize: o.batch,
+          patchSize: o.patch,
+          learningRate: o.lr,
+          schedule: o.schedule,
+          warmupSteps: o.warmup,
+          alpha: o.alpha,
+          degrade: o.noise > 0 ? {noise: {gaussianSigma: o.noise, poissonGain: 0, sectionJitter: 0}} : {},
+          checkpointEvery: o.checkpointEvery,
+          validateEvery: o.validateEvery,
+          seed: o.seed,
+        },
+      });
+    });
+
+  program
+    .command('evaluate')
+    .description('compare linear, cubic and the model with ground truth (PSNR, SSIM, FRC axial resolution)')
+    .argument('<input>', 'anisotropic OME-Zarr volume')
+    .requiredOption('--truth <volume>', 'isotropic ground-truth OME-Zarr volume')
+    .option('--model <model>', 'model folder or model.json URL')
+    .option('--fuse <planes>', 'xz or xz+yz', 'xz+yz')
+    .option('--border <n>', 'voxels excluded at every face (default 2ρ)', parseInteger)
+    .option('--json', 'print the report as JSON')
+    .action(async (input: string, o) => {
+      if (!['xz', 'xz+yz'].includes(o.fuse)) throw new UserError(`--fuse must be xz or xz+yz, got ${o.fuse}`);
+      await evaluateCommand(input, {truth: o.truth, model: o.model, fuse: o.fuse, border: o.border, json: Boolean(o.json)});
     });
 
   program

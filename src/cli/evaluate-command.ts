@@ -1,0 +1,34 @@
+/** `ng-isotropic evaluate`: PSNR/SSIM/FRC of linear, cubic and the model against ground truth. */
+import {UserError} from '../errors.ts';
+import {loadModel} from '../model/model-io.ts';
+import {fileHandler} from '../model/file-store.ts';
+import {disposeModel, type IsotropicModel} from '../model/model.ts';
+import {initBackend} from '../tf/backend.ts';
+import {evaluateReconstructions, formatReport} from '../eval/evaluate.ts';
+import type {Fusion} from '../infer/volume.ts';
+import {openVolume} from './open-volume.ts';
+import {progressBar} from './progress.ts';
+
+export async function evaluateCommand(input: string, opts: {truth: string; model?: string; fuse: Fusion; border?: number; json: boolean}): Promise<void> {
+  const aniso = await openVolume(input);
+  const truth = await openVolume(opts.truth);
+  let model: IsotropicModel | undefined;
+  if (opts.model) {
+    await initBackend();
+    const source = /^https?:\/\//.test(opts.model) ? opts.model : fileHandler(opts.model);
+    model = (await loadModel(source).catch((e) => {
+      throw new UserError((e as Error).message);
+    })).model;
+  }
+  const bar = progressBar('evaluate [{bar}] {value}/{total} planes | ETA {eta_formatted}');
+  try {
+    const report = await evaluateReconstructions(aniso, truth, {model, fuse: opts.fuse, border: opts.border, onProgress: (_, d, t) => bar.update(d, t)}).catch((e) => {
+      throw new UserError((e as Error).message);
+    });
+    bar.stop();
+    console.log(opts.json ? JSON.stringify({...report, model: model?.metadata}, null, 2) : formatReport(report));
+  } finally {
+    bar.stop();
+    if (model) disposeModel(model);
+  }
+}

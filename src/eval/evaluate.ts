@@ -1,0 +1,135 @@
+/**
+ * Quality of isotropic reconstructions against ground truth on the same voxels:
+ * linear and cubic interpolation, and the model when given. PSNR over the
+ * volume, mean SSIM over xz and yz planes, and the axial resolution of xz
+ * planes from Fourier ring correlation (frequencies within 30° of z).
+ */
+import {anisotropyOf, dtypeRange, isotropicOrigin, readBaseLevel} from '../io/anisotropic-volume.ts';
+import type {OmeZarrVolume} from '../io/ome-zarr-reader.ts';
+import type {Vec3} from '../io/ngff.ts';
+import {extractPlane, frcCurve, frcResolution, planeGeometry, psnr, ssimPlanes, planePairResolution, type FrcCurve} from '../metrics/index.ts';
+import {checkModelFits, type IsotropicModel} from '../model/model.ts';
+import {interpolateVolume, reconstructVolume, type Fusion, type IsotropicVolume} from '../infer/volume.ts';
+import {alignAndCrop} from './align.ts';
+
+export interface QualityRow {
+  method: string;
+  psnr: number;
+  ssimXz: number;
+  ssimYz: number;
+  /**
+   * Resolution along z (unit of the volume) up to which the reconstruction's xz
+   * planes agree with the truth's: Fourier ring correlation against the truth,
+   * 1/7 threshold, frequencies within 30° of z.
+   */
+  axialResolution: number;
+}
+
+export interface EvaluationReport {
+  rows: QualityRow[];
+  /** FRC resolution of the truth's xy planes (adjacent-plane pairs): the lateral resolution, for comparison. */
+  truth: {lateralResolution: number};
+  comparedShape: Vec3;
+  border: number;
+  unit: string;
+  rho: number;
+}
+
+export interface EvaluateOptions {
+  model?: IsotropicModel;
+  fuse?: Fusion;
+  /** Voxels excluded at every face; default 2ρ rounded up. */
+  border?: number;
+  onProgress?: (stage: string, done: number, total: number) => void;
+}
+
+export async function evaluateReconstructions(aniso: OmeZarrVolume, truth: OmeZarrVolume, opts: EvaluateOptions = {}): Promise<EvaluationReport> {
+  const {rho, lateral, unit} = anisotropyOf(aniso);
+  if (opts.model) checkModelFits(opts.model.metadata, {rho, dtype: aniso.dtype, channels: 1});
+  const border = opts.border ?? Math.ceil(2 * rho);
+  const input = await readBaseLevel(aniso);
+  const reference = await readBaseLevel(truth);
+  const truthGrid = {data: reference.data, shape: reference.shape, origin: truth.desc.levels[0].translation, spacing: truth.desc.levels[0].scale};
+  const origin = isotropicOrigin(aniso);
+  const spacing: Vec3 = [lateral, lateral, lateral];
+  const range = dtypeRange(aniso.dtype);
+
+  const candidates: [string, () => Promise<IsotropicVolume>][] = [
+    ['linear', async () => interpolateVolume(input, rho, 'linear')],
+    ['cubic', async () => interpolateVolume(input, rho, 'cubic')],
+  ];
+  if (opts.model) {
+    const model = opts.model;
+    candidates.push([
+      `model (${model.metadata.config.preset}, ${opts.fuse ?? 'xz+yz'})`,
+      () => reconstructVolume(model, input, {fuse: opts.fuse ?? 'xz+yz', onProgress: (d, t) => opts.onProgress?.('model', d, t)}),
+    ]);
+  }
+  const rows: QualityRow[] = [];
+  let comparedShape: Vec3 = [0, 0, 0];
+  let truthCrop: Float32Array | undefined;
+  for (const [method, make] of candidates) {
+    const recon = await make();
+    const pair = alignAndCrop({...recon, origin, spacing}, truthGrid, border);
+    comparedShape = pair.shape;
+    truthCrop = pair.b;
+    // Clamp to the data's range, as stored results would be.
+    for (let i = 0; i < pair.a.length; i++) pair.a[i] = Math.min(range, Math.max(0, pair.a[i]));
+    rows.push({
+      method,
+      psnr: psnr(pair.a, pair.b, range),
+      ssimXz: ssimPlanes(pair.a, pair.b, pair.shape, 'xz', {dataRange: range}),
+      ssimYz: ssimPlanes(pair.a, pair.b, pair.shape, 'yz', {dataRange: range}),
+      axialResolution: frcResolution(crossPlaneCurve(pair.a, pair.b, pair.shape), {pixelSize: lateral}),
+    });
+  }
+  return {
+    rows,
+    truth: {
+      lateralResolution: planePairResolution(truthCrop!, comparedShape, 'xy', {pixelSize: lateral, maxPairs: 32}),
+    },
+    comparedShape,
+    border,
+    unit,
+    rho,
+  };
+}
+
+/** FRC of matching xz planes of two volumes (z-direction sector), averaged over up to 32 planes. */
+function crossPlaneCurve(a: Float32Array, b: Float32Array, shape: Vec3, maxPlanes = 32): FrcCurve {
+  const {width, height, count} = planeGeometry(shape, 'xz');
+  const pa = new Float64Array(width * height);
+  const pb = new Float64Array(width * height);
+  const n = Math.min(maxPlanes, count);
+  let sum: FrcCurve | undefined;
+  for (let k = 0; k < n; k++) {
+    const index = Math.floor(((k + 0.5) * count) / n);
+    const curve = frcCurve(extractPlane(a, shape, 'xz', index, pa), extractPlane(b, shape, 'xz', index, pb), width, height, {
+      sector: {axis: 'rows', halfAngleDeg: 30},
+    });
+    if (!sum) sum = {frequency: curve.frequency, correlation: new Float64Array(curve.correlation.length)};
+    curve.correlation.forEach((c, i) => (sum!.correlation[i] += c / n));
+  }
+  return sum!;
+}
+
+export function formatReport(report: EvaluationReport): string {
+  const cubic = report.rows.find((r) => r.method === 'cubic');
+  const lines = [
+    `compared ${report.comparedShape.join('×')} voxels (z×y×x), border ${report.border} excluded; ρ = ${report.rho}`,
+    `method                         PSNR dB   Δ cubic   SSIM xz   Δ cubic   SSIM yz   axial FRC ${report.unit}`,
+  ];
+  for (const r of report.rows) {
+    const dp = cubic ? r.psnr - cubic.psnr : 0;
+    const ds = cubic ? r.ssimXz - cubic.ssimXz : 0;
+    lines.push(
+      `${r.method.padEnd(30)} ${r.psnr.toFixed(2).padStart(7)}   ${signed(dp, 2).padStart(7)}   ${r.ssimXz.toFixed(4).padStart(7)}   ${signed(ds, 4).padStart(7)}   ${r.ssimYz.toFixed(4).padStart(7)}   ${r.axialResolution.toFixed(1).padStart(8)}`,
+    );
+  }
+  lines.push(`axial FRC: resolution along z up to which xz planes agree with the truth (1/7); the truth's own lateral FRC is ${report.truth.lateralResolution.toFixed(1)} ${report.unit}`);
+  return lines.join('\n');
+}
+
+function signed(v: number, digits: number): string {
+  return `${v >= 0 ? '+' : ''}${v.toFixed(digits)}`;
+}

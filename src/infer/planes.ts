@@ -1,0 +1,93 @@
+/**
+ * Super-resolution of axial planes (rows = the upsampled axis), in normalised
+ * intensities. Planes up to `tile` in size go through the network whole, in
+ * batches; larger ones are cut into overlapping tiles, blended with linear
+ * ramps, so there are no seams. Tensors stay on the device between ops; one
+ * readback per batch.
+ */
+import * as tf from '@tensorflow/tfjs';
+import {sizeMultiple} from '../model/config.ts';
+import {predict, type IsotropicModel} from '../model/model.ts';
+import {mirrorIndex} from '../resample/interpolate.ts';
+import {rampWeights, tileGrid} from './tiles.ts';
+
+export interface PlaneInferenceOptions {
+  /** Largest plane edge processed whole; larger planes are tiled. */
+  tile: number;
+  /** Overlap between neighbouring tiles (voxels). */
+  overlap: number;
+  /** Planes (or tiles) per network call. */
+  batch: number;
+  signal?: AbortSignal;
+}
+
+export const DEFAULT_PLANE_OPTIONS: PlaneInferenceOptions = {tile: 256, overlap: 48, batch: 8};
+
+/** planes: [n, rows, cols] → same shape. */
+export async function superResolvePlanes(
+  model: IsotropicModel,
+  planes: Float32Array,
+  n: number,
+  rows: number,
+  cols: number,
+  options: Partial<PlaneInferenceOptions> = {},
+): Promise<Float32Array> {
+  const opts = {...DEFAULT_PLANE_OPTIONS, ...options};
+  const multiple = sizeMultiple(model.metadata.config);
+  const gridR = tileGrid(rows, opts.tile, opts.overlap, multiple);
+  const gridC = tileGrid(cols, opts.tile, opts.overlap, multiple);
+  const tileR = gridR.origins.length > 1 ? opts.tile : rows;
+  const tileC = gridC.origins.length > 1 ? opts.tile : cols;
+  const tiles: {plane: number; r: number; c: number}[] = [];
+  for (let p = 0; p < n; p++) {
+    gridR.origins.forEach((_, r) => gridC.origins.forEach((__, c) => tiles.push({plane: p, r, c})));
+  }
+  const whole = tiles.length === n;
+  const out = new Float32Array(n * rows * cols);
+  const weightSum = whole ? undefined : new Float32Array(n * rows * cols);
+  const wr = gridR.origins.map((_, i) => rampWeights(gridR, i, tileR));
+  const wc = gridC.origins.map((_, i) => rampWeights(gridC, i, tileC));
+  const tileSize = tileR * tileC;
+
+  for (let start = 0; start < tiles.length; start += opts.batch) {
+    opts.signal?.throwIfAborted();
+    const batch = tiles.slice(start, start + opts.batch);
+    const input = new Float32Array(batch.length * tileSize);
+    batch.forEach((t, b) => copyTile(planes, t.plane, rows, cols, gridR.origins[t.r], gridC.origins[t.c], tileR, tileC, input, b * tileSize));
+    const x = tf.tensor4d(input, [batch.length, tileR, tileC, 1]);
+    const y = predict(model, x);
+    const result = (await y.data()) as Float32Array;
+    tf.dispose([x, y]);
+    batch.forEach((t, b) => {
+      const r0 = gridR.origins[t.r], c0 = gridC.origins[t.c];
+      for (let i = 0; i < tileR && r0 + i < rows; i++) {
+        for (let j = 0; j < tileC && c0 + j < cols; j++) {
+          const o = (t.plane * rows + r0 + i) * cols + c0 + j;
+          const v = result[b * tileSize + i * tileC + j];
+          if (weightSum) {
+            const w = wr[t.r][i] * wc[t.c][j];
+            out[o] += v * w;
+            weightSum[o] += w;
+          } else {
+            out[o] = v;
+          }
+        }
+      }
+    });
+  }
+  if (weightSum) for (let i = 0; i < out.length; i++) out[i] /= weightSum[i];
+  return out;
+}
+
+/** Copies a tile of a plane, mirroring past the plane's edges. */
+function copyTile(
+  planes: Float32Array, p: number, rows: number, cols: number,
+  r0: number, c0: number, tileR: number, tileC: number,
+  out: Float32Array, offset: number,
+): void {
+  const base = p * rows * cols;
+  for (let i = 0; i < tileR; i++) {
+    const r = mirrorIndex(r0 + i, rows);
+    for (let j = 0; j < tileC; j++) out[offset + i * tileC + j] = planes[base + r * cols + mirrorIndex(c0 + j, cols)];
+  }
+}

@@ -1,0 +1,45 @@
+/** A tf.io handler for a model folder on disk (`model.json` + `weights.bin`). Node only. */
+import {promises as fs} from 'node:fs';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+
+export function fileHandler(target: string): tf.io.IOHandler {
+  const dir = target.endsWith('.json') ? path.dirname(target) : target;
+  const jsonPath = target.endsWith('.json') ? target : path.join(dir, 'model.json');
+  return {
+    async save(artifacts) {
+      await fs.mkdir(dir, {recursive: true});
+      const weights = tf.io.concatenateArrayBuffers([artifacts.weightData as ArrayBuffer]);
+      const json = {
+        ...artifacts,
+        weightData: undefined,
+        weightSpecs: undefined,
+        weightsManifest: [{paths: ['weights.bin'], weights: artifacts.weightSpecs}],
+      };
+      // Write-then-rename: an interrupted save never leaves a half-written model behind.
+      await writeAtomic(path.join(dir, 'weights.bin'), Buffer.from(weights));
+      await writeAtomic(jsonPath, JSON.stringify(json));
+      return {modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts)};
+    },
+    async load() {
+      const json = JSON.parse(await fs.readFile(jsonPath, 'utf8').catch(() => {
+        throw new Error(`no model at ${jsonPath}`);
+      }));
+      const manifest = json.weightsManifest as tf.io.WeightsManifestConfig;
+      const buffers = await Promise.all(
+        manifest.flatMap((group) => group.paths.map((p) => fs.readFile(path.join(path.dirname(jsonPath), p)))),
+      );
+      return {
+        ...json,
+        weightSpecs: manifest.flatMap((group) => group.weights),
+        weightData: tf.io.concatenateArrayBuffers(buffers.map((b) => b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer)),
+      };
+    },
+  };
+}
+
+async function writeAtomic(file: string, data: string | Buffer): Promise<void> {
+  const tmp = `${file}.tmp-${process.pid}`;
+  await fs.writeFile(tmp, data);
+  await fs.rename(tmp, file);
+}

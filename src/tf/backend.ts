@@ -1,0 +1,45 @@
+/**
+ * Picks the tfjs backend. In browsers and workers: WebGPU first, then WebGL,
+ * then wasm, then plain JS, with a notice saying what was chosen and why. In
+ * Node: wasm (with the backprop kernels it lacks registered), falling back to cpu.
+ */
+import * as tf from '@tensorflow/tfjs';
+
+export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
+
+export interface BackendChoice {
+  backend: BackendName;
+  /** Set when the first preference was not available: say it to the user. */
+  notice?: string;
+}
+
+const isNode = typeof process !== 'undefined' && !!process.versions?.node && typeof window === 'undefined';
+
+async function load(name: BackendName): Promise<void> {
+  if (name === 'webgpu') await import('@tensorflow/tfjs-backend-webgpu');
+  if (name === 'wasm') {
+    await import('@tensorflow/tfjs-backend-wasm');
+    const {registerWasmBackpropKernels} = await import('./wasm-backprop-kernels.ts');
+    // wasm's own Conv2DBackpropInput runs ~10× slower than its forward conv; the replacement is built on the latter.
+    registerWasmBackpropKernels({replaceConv2DBackpropInput: true});
+  }
+}
+
+export async function initBackend(preferred?: BackendName[]): Promise<BackendChoice> {
+  const order = preferred ?? (isNode ? ['wasm', 'cpu'] : ['webgpu', 'webgl', 'wasm', 'cpu']);
+  const failures: string[] = [];
+  for (const name of order) {
+    try {
+      await load(name);
+      if (await tf.setBackend(name)) {
+        await tf.ready();
+        const notice = failures.length ? `using ${name}: ${failures.join('; ')}` : undefined;
+        return {backend: name, notice};
+      }
+      failures.push(`${name} is not available here`);
+    } catch (e) {
+      failures.push(`${name} failed (${(e as Error).message})`);
+    }
+  }
+  throw new Error(`no TensorFlow.js backend could start: ${failures.join('; ')}`);
+}

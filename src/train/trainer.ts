@@ -1,0 +1,271 @@
+/**
+ * The self-supervised training loop. Runs wherever tfjs runs (worker, window,
+ * Node); reports progress through a callback, can pause, resume and stop, and
+ * hands checkpoints (weights + optimizer state + step) to a callback so an
+ * interrupted run resumes where it was.
+ *
+ * Each step's patches and degradations come from a generator seeded by
+ * (seed, step), so a resumed run sees exactly the data an uninterrupted one would.
+ */
+import * as tf from '@tensorflow/tfjs';
+import {Random} from '../util/random.ts';
+import {makeTrainingPairs, sampleLateralPatches} from '../degrade/patches.ts';
+import type {DegradeOptions} from '../degrade/degrade.ts';
+import {a2iLoss} from './loss.ts';
+import {predict, type IsotropicModel} from '../model/model.ts';
+import {splitPlanes, type TrainingVolume} from './data.ts';
+
+export interface TrainOptions {
+  steps: number;
+  batchSize: number;
+  patchSize: number;
+  learningRate: number;
+  /** Cosine decay to 5 % of the rate over `steps`, after a short linear warm-up. */
+  schedule: 'constant' | 'cosine';
+  warmupSteps: number;
+  /** Weight of the projected distribution loss. */
+  alpha: number;
+  degrade: Omit<DegradeOptions, 'rho' | 'phase'>;
+  validationPatches: number;
+  validateEvery: number;
+  checkpointEvery: number;
+  seed: number;
+}
+
+export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
+  steps: 2000,
+  batchSize: 16,
+  patchSize: 64,
+  learningRate: 1e-4,
+  schedule: 'constant',
+  warmupSteps: 0,
+  alpha: 0.01,
+  degrade: {profile: 'box', method: 'cubic'},
+  validationPatches: 64,
+  validateEvery: 100,
+  checkpointEvery: 200,
+  seed: 1,
+};
+
+export interface TrainProgress {
+  step: number;
+  totalSteps: number;
+  loss: number;
+  l1: number;
+  pdl: number;
+  learningRate: number;
+  /** PSNR (dB, in the data's own range) of the network on held-out patches, when measured this step. */
+  valPsnr?: number;
+  /** Same patches, interpolation only: what the network must beat. */
+  valPsnrInterpolated?: number;
+  stepsPerSecond: number;
+  etaSeconds: number;
+  elapsedSeconds: number;
+}
+
+export interface TrainerHooks {
+  onProgress?: (p: TrainProgress) => void;
+  /** Called every `checkpointEvery` steps and at the end, with the optimizer state to save beside the weights. */
+  onCheckpoint?: (model: IsotropicModel, optimizerState: tf.NamedTensorMap, step: number) => Promise<void>;
+}
+
+export type TrainerState = 'idle' | 'running' | 'paused' | 'stopped' | 'done' | 'failed';
+
+export class Trainer {
+  readonly options: TrainOptions;
+  private readonly optimizer: tf.AdamOptimizer;
+  private readonly variables: tf.Variable[];
+  private readonly split;
+  private readonly normalise: (v: number) => number;
+  private validationSet?: {input: tf.Tensor4D; target: tf.Tensor4D; interpolatedPsnr: number};
+  private step = 0;
+  // Written by pause()/stop() while run() awaits, hence read through status().
+  private state: TrainerState = 'idle';
+  private resumeWaiter?: () => void;
+  lastValPsnr?: number;
+
+  constructor(
+    readonly model: IsotropicModel,
+    readonly volume: TrainingVolume,
+    options: Partial<TrainOptions> = {},
+    private readonly hooks: TrainerHooks = {},
+  ) {
+    this.options = {...DEFAULT_TRAIN_OPTIONS, ...options, degrade: {...DEFAULT_TRAIN_OPTIONS.degrade, ...options.degrade}};
+    this.optimizer = tf.train.adam(this.options.learningRate);
+    this.variables = [...model.params.values()];
+    this.split = splitPlanes(volume);
+    const {mean, std} = model.metadata.normalisation;
+    this.normalise = (v) => (v - mean) / std;
+    this.step = model.metadata.steps;
+  }
+
+  get currentStep(): number {
+    return this.step;
+  }
+
+  get status(): TrainerState {
+    return this.state;
+  }
+
+  /** Restores the optimizer state saved by onCheckpoint (the weights are already in the model). */
+  async restoreOptimizer(state: tf.NamedTensorMap): Promise<void> {
+    const names = Object.keys(state).sort();
+    if (names.length === 0) return;
+    await this.optimizer.setWeights(names.map((name) => ({name, tensor: state[name]})));
+  }
+
+  pause(): void {
+    if (this.state === 'running') this.state = 'paused';
+  }
+
+  resume(): void {
+    if (this.state === 'paused') {
+      this.state = 'running';
+      this.resumeWaiter?.();
+    }
+  }
+
+  stop(): void {
+    if (this.state === 'running' || this.state === 'paused') {
+      this.state = 'stopped';
+      this.resumeWaiter?.();
+    }
+  }
+
+  /** Trains until `steps` (counted from the model's step 0) or stop(). Rejects on a failed step, model kept as of the last good step. */
+  async run(): Promise<TrainerState> {
+    const {steps, checkpointEvery, validateEvery} = this.options;
+    this.state = 'running';
+    const started = performance.now();
+    const startStep = this.step;
+    try {
+      while (this.step < steps && this.status !== 'stopped') {
+        if (this.status === 'paused') {
+          await new Promise<void>((resolve) => (this.resumeWaiter = resolve));
+          continue;
+        }
+        const losses = await this.trainStep();
+        this.step++;
+        this.model.metadata.steps = this.step;
+        const validate = this.step % validateEvery === 0 || this.step === steps;
+        const val = validate ? await this.validate() : undefined;
+        const elapsed = (performance.now() - started) / 1000;
+        const rate = (this.step - startStep) / elapsed;
+        this.hooks.onProgress?.({
+          step: this.step,
+          totalSteps: steps,
+          ...losses,
+          learningRate: this.learningRateAt(this.step - 1),
+          valPsnr: val?.psnr,
+          valPsnrInterpolated: val?.interpolated,
+          stepsPerSecond: rate,
+          etaSeconds: (steps - this.step) / rate,
+          elapsedSeconds: elapsed,
+        });
+        if (this.step % checkpointEvery === 0 || this.step === steps) await this.checkpoint();
+        await yieldToEventLoop();
+      }
+      if (this.status === 'stopped') await this.checkpoint();
+      else this.state = 'done';
+      return this.state;
+    } catch (e) {
+      this.state = 'failed';
+      throw e;
+    }
+  }
+
+  learningRateAt(step: number): number {
+    const {learningRate, schedule, warmupSteps, steps} = this.options;
+    if (step < warmupSteps) return (learningRate * (step + 1)) / warmupSteps;
+    if (schedule === 'constant') return learningRate;
+    const progress = Math.min(1, (step - warmupSteps) / Math.max(1, steps - warmupSteps));
+    return learningRate * (0.05 + 0.95 * 0.5 * (1 + Math.cos(Math.PI * progress)));
+  }
+
+  private async trainStep(): Promise<{loss: number; l1: number; pdl: number}> {
+    const {batchSize, patchSize, alpha, seed} = this.options;
+    const rng = new Random(seed * 1_000_003 + this.step);
+    const gt = sampleLateralPatches(this.split.train, batchSize, patchSize, rng, this.normalise);
+    const {input, target} = makeTrainingPairs(gt, batchSize, patchSize, {...this.options.degrade, rho: this.volume.rho}, rng);
+    (this.optimizer as unknown as {learningRate: number}).learningRate = this.learningRateAt(this.step);
+    const x = tf.tensor4d(input, [batchSize, patchSize, patchSize, 1]);
+    const y = tf.tensor4d(target, [batchSize, patchSize, patchSize, 1]);
+    let parts: tf.Tensor | undefined;
+    try {
+      const cost = this.optimizer.minimize(
+        () => {
+          const {total, l1, pdl} = a2iLoss(predict(this.model, x), y, alpha);
+          parts = tf.keep(tf.stack([total, l1, pdl]));
+          return total;
+        },
+        false,
+        this.variables,
+      );
+      cost?.dispose();
+      const [loss, l1, pdl] = await parts!.data();
+      if (!Number.isFinite(loss)) throw new Error(`training diverged at step ${this.step + 1} (loss ${loss})`);
+      return {loss, l1, pdl};
+    } finally {
+      tf.dispose([x, y, parts as tf.Tensor]);
+    }
+  }
+
+  /** PSNR on fixed held-out patches, in the data's own intensity range. */
+  async validate(): Promise<{psnr: number; interpolated: number}> {
+    const set = this.validationSet ?? (this.validationSet = this.makeValidationSet());
+    const batch = this.options.batchSize;
+    const n = set.input.shape[0];
+    let sumSq = 0;
+    for (let i = 0; i < n; i += batch) {
+      const size = Math.min(batch, n - i);
+      const part = tf.tidy(() => {
+        const x = tf.slice(set.input, [i, 0, 0, 0], [size, -1, -1, -1]);
+        const y = tf.slice(set.target, [i, 0, 0, 0], [size, -1, -1, -1]);
+        return tf.sum(tf.square(tf.sub(predict(this.model, x), y)));
+      });
+      sumSq += (await part.data())[0];
+      part.dispose();
+    }
+    const psnr = this.psnrFromMse(sumSq / set.input.size);
+    this.lastValPsnr = psnr;
+    return {psnr, interpolated: set.interpolatedPsnr};
+  }
+
+  private psnrFromMse(mseNormalised: number): number {
+    const range = this.volume.dataRange / this.model.metadata.normalisation.std;
+    return 10 * Math.log10((range * range) / mseNormalised);
+  }
+
+  private makeValidationSet() {
+    const {validationPatches: count, seed} = this.options;
+    const size = Math.min(this.options.patchSize, this.split.validation.shape[1], this.split.validation.shape[2]);
+    const rng = new Random(seed * 7919 + 17);
+    const gt = sampleLateralPatches(this.split.validation, count, size, rng, this.normalise);
+    const {input, target} = makeTrainingPairs(gt, count, size, {...this.options.degrade, rho: this.volume.rho}, rng);
+    let sumSq = 0;
+    for (let i = 0; i < input.length; i++) sumSq += (input[i] - target[i]) ** 2;
+    return {
+      input: tf.tensor4d(input, [count, size, size, 1]),
+      target: tf.tensor4d(target, [count, size, size, 1]),
+      interpolatedPsnr: this.psnrFromMse(sumSq / input.length),
+    };
+  }
+
+  private async checkpoint(): Promise<void> {
+    if (!this.hooks.onCheckpoint) return;
+    const weights = await this.optimizer.getWeights();
+    const state: tf.NamedTensorMap = {};
+    // Adam keeps its slots in variable order; index names keep that order on restore.
+    weights.forEach((w, i) => (state[`optimizer/${String(i).padStart(4, '0')}`] = w.tensor));
+    await this.hooks.onCheckpoint(this.model, state, this.step);
+  }
+
+  dispose(): void {
+    this.optimizer.dispose();
+    if (this.validationSet) tf.dispose([this.validationSet.input, this.validationSet.target]);
+  }
+}
+
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
