@@ -86,6 +86,7 @@ export function buildProgram(): Command {
     .option('--seed <n>', 'random seed', parseInteger, 1)
     .option('--resume', 'continue from <out>/checkpoint')
     .option('--overwrite', 'start over even if <out> holds a model')
+    .option('--browser', 'train in headless Chromium on WebGPU (a real GPU where present) instead of Node/wasm')
     .action(async (input: string, o) => {
       if (!['constant', 'cosine'].includes(o.schedule)) throw new UserError(`--schedule must be constant or cosine, got ${o.schedule}`);
       await trainCommand(input, {
@@ -93,6 +94,7 @@ export function buildProgram(): Command {
         preset: o.preset,
         resume: Boolean(o.resume),
         overwrite: Boolean(o.overwrite),
+        browser: Boolean(o.browser),
         train: {
           steps: o.steps,
           batchSize: o.batch,

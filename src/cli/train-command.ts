@@ -1,29 +1,41 @@
 /**
  * `ng-isotropic train`: self-supervised training on one anisotropic volume, in
- * Node on the wasm backend. Checkpoints to <out>/checkpoint every N steps and on
- * Ctrl-C; `--resume` continues from there; the final model goes to <out>.
+ * Node on the wasm backend, or with `--browser` in headless Chromium on WebGPU
+ * (a real GPU where the machine has one). Checkpoints go to <out>/checkpoint
+ * every N steps and on Ctrl-C; `--resume` continues from there; the final
+ * model goes to <out>.
  */
 import {promises as fs} from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import {UserError} from '../errors.ts';
-import {anisotropyOf, dtypeRange, readBaseLevel} from '../io/anisotropic-volume.ts';
-import {presetConfig} from '../model/config.ts';
-import {createModel, disposeModel, type IsotropicModel} from '../model/model.ts';
+import {anisotropyOf} from '../io/anisotropic-volume.ts';
+import {disposeModel} from '../model/model.ts';
 import {loadModel, saveModel} from '../model/model-io.ts';
 import {fileHandler} from '../model/file-store.ts';
+import {artifactsFromJson, artifactsToJson} from '../model/artifacts-json.ts';
 import {initBackend} from '../tf/backend.ts';
-import {computeNormalisation} from '../train/data.ts';
-import {Trainer, type TrainOptions} from '../train/trainer.ts';
+import {prepareTraining} from '../train/session.ts';
+import {Trainer, type TrainOptions, type TrainProgress} from '../train/trainer.ts';
 import {openVolume} from './open-volume.ts';
 import {progressBar} from './progress.ts';
+import {withBrowserPage} from './browser/browser-page.ts';
+import type {BrowserTrainRequest} from './browser/train-page.ts';
 
 export interface TrainCommandOptions {
   out: string;
   preset: string;
   resume: boolean;
   overwrite: boolean;
+  browser: boolean;
   train: Partial<TrainOptions>;
+}
+
+interface RunSummary {
+  backend: string;
+  state: string;
+  step: number;
+  valPsnr?: number;
 }
 
 export async function trainCommand(input: string, opts: TrainCommandOptions): Promise<void> {
@@ -31,84 +43,151 @@ export async function trainCommand(input: string, opts: TrainCommandOptions): Pr
   const {rho, lateral, unit} = anisotropyOf(vol);
   const checkpointDir = path.join(opts.out, 'checkpoint');
   const hasCheckpoint = await exists(path.join(checkpointDir, 'model.json'));
-  if (!opts.resume && !opts.overwrite && (await exists(path.join(opts.out, 'model.json')) || hasCheckpoint)) {
+  if (!opts.resume && !opts.overwrite && ((await exists(path.join(opts.out, 'model.json'))) || hasCheckpoint)) {
     throw new UserError(`${opts.out} already holds a model or checkpoint: use --resume to continue it or --overwrite to start over`);
   }
   if (opts.resume && !hasCheckpoint) throw new UserError(`nothing to resume: no checkpoint in ${checkpointDir}`);
 
+  const progress = trainProgressBar();
+  const started = performance.now();
+  let summary: RunSummary;
+  try {
+    summary = opts.browser
+      ? await trainInBrowser(input, opts, checkpointDir, progress.onProgress)
+      : await trainInNode(vol, input, opts, checkpointDir, progress.onProgress);
+  } finally {
+    progress.stop();
+  }
+  if (summary.state === 'stopped') {
+    console.error(`stopped at step ${summary.step}; continue with --resume`);
+    process.exitCode = 130;
+    return;
+  }
+  const {model} = await loadModel(fileHandler(opts.out));
+  const minutes = (performance.now() - started) / 60000;
+  console.log(
+    `saved ${path.join(opts.out, 'model.json')}: ${model.metadata.config.preset} preset, ${summary.step} steps on ${summary.backend} ` +
+      `in ${minutes.toFixed(1)} min, val PSNR ${summary.valPsnr?.toFixed(2)} dB, version ${model.metadata.versionHash}, ` +
+      `ρ ${rho.toFixed(3)} (lateral ${lateral} ${unit})`,
+  );
+  disposeModel(model);
+}
+
+async function trainInNode(
+  vol: Awaited<ReturnType<typeof openVolume>>,
+  input: string,
+  opts: TrainCommandOptions,
+  checkpointDir: string,
+  onProgress: (p: TrainProgress) => void,
+): Promise<RunSummary> {
   const {backend, notice} = await initBackend();
   if (notice) console.error(notice);
-  const {data, shape} = await readBaseLevel(vol);
-  const [sz, , sx] = vol.desc.levels[0].scale;
-
-  let model: IsotropicModel;
-  let optimizerState: tf.NamedTensorMap = {};
-  if (opts.resume) {
-    const loaded = await loadModel(fileHandler(checkpointDir));
-    model = loaded.model;
-    optimizerState = loaded.extra;
-    console.error(`resuming from step ${model.metadata.steps} (${checkpointDir})`);
-  } else {
-    model = createModel({
-      config: presetConfig(opts.preset),
-      rho,
-      voxelSize: {x: sx, y: vol.desc.levels[0].scale[1], z: sz, unit},
-      normalisation: computeNormalisation(data),
-      dtype: vol.dtype,
-      channels: 1,
-      trainingData: path.basename(path.resolve(input)),
-    }, opts.train.seed ?? 1);
-  }
-
-  const bar = progressBar(`train [{bar}] {value}/{total} steps | loss {loss} | val PSNR {val} dB (interp {interp}) | {rate} steps/s | ETA {eta_formatted}`);
-  let val = '–', interp = '–';
-  const trainer = new Trainer(model, {data, shape, rho, dtype: vol.dtype, dataRange: dtypeRange(vol.dtype), name: input}, opts.train, {
-    onProgress: (p) => {
-      if (p.valPsnr !== undefined) {
-        val = p.valPsnr.toFixed(2);
-        interp = p.valPsnrInterpolated!.toFixed(2);
-      }
-      bar.update(p.step, p.totalSteps, {loss: p.loss.toFixed(4), val, interp, rate: p.stepsPerSecond.toFixed(2)});
-    },
+  const resumeFrom = opts.resume ? await loadModel(fileHandler(checkpointDir)) : undefined;
+  if (resumeFrom) console.error(`resuming from step ${resumeFrom.model.metadata.steps} (${checkpointDir})`);
+  const {model, volume, optimizerState} = await prepareTraining(vol, {
+    preset: opts.preset,
+    seed: opts.train.seed,
+    trainingData: path.basename(path.resolve(input)),
+    resumeFrom,
+  }).catch((e) => {
+    throw new UserError((e as Error).message);
+  });
+  const trainer = new Trainer(model, volume, opts.train, {
+    onProgress,
     onCheckpoint: async (m, state) => {
       await saveModel(m, fileHandler(checkpointDir), state);
     },
   });
   await trainer.restoreOptimizer(optimizerState);
   tf.dispose(Object.values(optimizerState));
-
-  const onSignal = () => {
-    console.error('\nstopping: saving a checkpoint (Ctrl-C again to abort)');
-    trainer.stop();
-    process.once('SIGINT', () => process.exit(130));
-  };
-  process.once('SIGINT', onSignal);
-  const started = performance.now();
+  const stopOnSignal = onInterrupt(() => trainer.stop());
   try {
     const state = await trainer.run();
-    bar.stop();
-    if (state === 'stopped') {
-      console.error(`stopped at step ${trainer.currentStep}; resume with --resume`);
-      process.exitCode = 130;
-      return;
+    if (state === 'done') {
+      model.metadata.valPsnr = trainer.lastValPsnr;
+      model.metadata.createdAt = new Date().toISOString();
+      await saveModel(model, fileHandler(opts.out));
     }
-    model.metadata.valPsnr = trainer.lastValPsnr;
-    model.metadata.createdAt = new Date().toISOString();
-    await saveModel(model, fileHandler(opts.out));
-    const minutes = (performance.now() - started) / 60000;
-    console.log(
-      `saved ${path.join(opts.out, 'model.json')}: ${model.metadata.config.preset} preset, ${model.metadata.steps} steps on ${backend} ` +
-        `in ${minutes.toFixed(1)} min, val PSNR ${trainer.lastValPsnr?.toFixed(2)} dB, version ${model.metadata.versionHash}, ` +
-        `ρ ${rho.toFixed(3)} (lateral ${lateral} ${unit})`,
-    );
+    return {backend, state, step: trainer.currentStep, valPsnr: trainer.lastValPsnr};
   } finally {
-    bar.stop();
-    process.off('SIGINT', onSignal);
+    stopOnSignal();
     trainer.dispose();
     disposeModel(model);
   }
 }
 
+async function trainInBrowser(
+  input: string,
+  opts: TrainCommandOptions,
+  checkpointDir: string,
+  onProgress: (p: TrainProgress) => void,
+): Promise<RunSummary> {
+  const remote = /^https?:\/\//.test(input);
+  const local = path.resolve(input);
+  const resumeFrom = opts.resume ? artifactsToJson(await fileHandler(checkpointDir).load!()) : undefined;
+  return withBrowserPage('src/cli/browser/train-page.ts', remote ? process.cwd() : path.dirname(local), async ({page, pageUrl, dataUrl}) => {
+    let reported = false;
+    await page.exposeFunction('ngTrainProgress', (p: TrainProgress & {backend: string}) => {
+      if (!reported) console.error(`training in headless Chromium on ${p.backend}`);
+      reported = true;
+      onProgress(p);
+    });
+    await page.exposeFunction('ngTrainCheckpoint', async (json: Parameters<typeof artifactsFromJson>[0]) => {
+      await fileHandler(checkpointDir).save!(artifactsFromJson(json));
+    });
+    const stopOnSignal = onInterrupt(() => void page.evaluate(() => (globalThis as unknown as {ngTrainStop(): void}).ngTrainStop()));
+    try {
+      const request: BrowserTrainRequest = {
+        volumeUrl: remote ? input : `${dataUrl}${encodeURIComponent(path.basename(local))}`,
+        wasmPaths: pageUrl,
+        preset: opts.preset,
+        trainingData: path.basename(remote ? new URL(input).pathname : local),
+        train: opts.train,
+        resumeFrom,
+      };
+      const result = await page.evaluate(
+        (req) => (globalThis as unknown as {ngTrain(r: unknown): Promise<RunSummary & {notice?: string; model: Parameters<typeof artifactsFromJson>[0]}>}).ngTrain(req),
+        request,
+      );
+      if (result.notice) console.error(result.notice);
+      if (result.state === 'done') await fileHandler(opts.out).save!(artifactsFromJson(result.model));
+      return result;
+    } finally {
+      stopOnSignal();
+    }
+  });
+}
+
+/** Ctrl-C once: stop cleanly (a checkpoint is written); twice: quit. Returns the un-registration. */
+function onInterrupt(stop: () => void): () => void {
+  const handler = () => {
+    console.error('\nstopping: saving a checkpoint (Ctrl-C again to abort)');
+    stop();
+    process.once('SIGINT', () => process.exit(130));
+  };
+  process.once('SIGINT', handler);
+  return () => process.off('SIGINT', handler);
+}
+
+function trainProgressBar() {
+  const bar = progressBar('train [{bar}] {value}/{total} steps | loss {loss} | val PSNR {val} dB (interpolation {interp}) | {rate} steps/s | ETA {eta_formatted}');
+  let val = '–';
+  let interp = '–';
+  return {
+    onProgress(p: TrainProgress) {
+      if (p.valPsnr !== undefined) {
+        val = p.valPsnr.toFixed(2);
+        interp = p.valPsnrInterpolated!.toFixed(2);
+      }
+      bar.update(p.step, p.totalSteps, {loss: p.loss.toFixed(4), val, interp, rate: p.stepsPerSecond.toFixed(2)});
+    },
+    stop: () => bar.stop(),
+  };
+}
+
 async function exists(p: string): Promise<boolean> {
-  return fs.access(p).then(() => true, () => false);
+  return fs.access(p).then(
+    () => true,
+    () => false,
+  );
 }

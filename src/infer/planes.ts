@@ -16,12 +16,14 @@ export interface PlaneInferenceOptions {
   tile: number;
   /** Overlap between neighbouring tiles (voxels). */
   overlap: number;
-  /** Planes (or tiles) per network call. */
+  /** Planes (or tiles) per network call at most. */
   batch: number;
+  /** Pixels per network call at most: bounds device memory (wasm has 4 GB in all). */
+  maxPixels: number;
   signal?: AbortSignal;
 }
 
-export const DEFAULT_PLANE_OPTIONS: PlaneInferenceOptions = {tile: 256, overlap: 48, batch: 8};
+export const DEFAULT_PLANE_OPTIONS: PlaneInferenceOptions = {tile: 256, overlap: 48, batch: 8, maxPixels: 1 << 18};
 
 /** planes: [n, rows, cols] → same shape. */
 export async function superResolvePlanes(
@@ -48,10 +50,11 @@ export async function superResolvePlanes(
   const wr = gridR.origins.map((_, i) => rampWeights(gridR, i, tileR));
   const wc = gridC.origins.map((_, i) => rampWeights(gridC, i, tileC));
   const tileSize = tileR * tileC;
+  const perCall = Math.max(1, Math.min(opts.batch, Math.floor(opts.maxPixels / tileSize)));
 
-  for (let start = 0; start < tiles.length; start += opts.batch) {
+  for (let start = 0; start < tiles.length; start += perCall) {
     opts.signal?.throwIfAborted();
-    const batch = tiles.slice(start, start + opts.batch);
+    const batch = tiles.slice(start, start + perCall);
     const input = new Float32Array(batch.length * tileSize);
     batch.forEach((t, b) => copyTile(planes, t.plane, rows, cols, gridR.origins[t.r], gridC.origins[t.c], tileR, tileC, input, b * tileSize));
     const x = tf.tensor4d(input, [batch.length, tileR, tileC, 1]);

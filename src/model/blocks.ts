@@ -160,11 +160,15 @@ export function windowAttention(params: Params, name: string, x: tf.Tensor4D, m:
 
 /** LN → W-MSA (+ residual) where the level uses attention; LN → GLEN (+ residual). */
 export function vitBlock(params: Params, name: string, x: tf.Tensor4D, opts: {attention: boolean; window: number; heads: number}): tf.Tensor4D {
-  let y = x;
-  if (opts.attention) {
-    y = tf.add(y, windowAttention(params, `${name}.attn`, layerNorm(params, `${name}.norm1`, y), opts.window, opts.heads));
-  }
-  return tf.add(y, glen(params, `${name}.glen`, layerNorm(params, `${name}.norm2`, y)));
+  // Own scope: a block's temporaries are freed as soon as it returns, which bounds inference memory
+  // (tensors the backward pass needs are kept by the gradient tape regardless).
+  return tf.tidy(() => {
+    let y = x;
+    if (opts.attention) {
+      y = tf.add(y, windowAttention(params, `${name}.attn`, layerNorm(params, `${name}.norm1`, y), opts.window, opts.heads));
+    }
+    return tf.add(y, glen(params, `${name}.glen`, layerNorm(params, `${name}.norm2`, y)));
+  });
 }
 
 export function upsample(params: Params, name: string, x: tf.Tensor4D): tf.Tensor4D {

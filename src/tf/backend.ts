@@ -15,22 +15,28 @@ export interface BackendChoice {
 
 const isNode = typeof process !== 'undefined' && !!process.versions?.node && typeof window === 'undefined';
 
-async function load(name: BackendName): Promise<void> {
+export interface BackendOptions {
+  /** Browsers: URL prefix of the tfjs-backend-wasm .wasm files (Node finds them itself). */
+  wasmPaths?: string;
+}
+
+async function load(name: BackendName, options: BackendOptions): Promise<void> {
   if (name === 'webgpu') await import('@tensorflow/tfjs-backend-webgpu');
   if (name === 'wasm') {
-    await import('@tensorflow/tfjs-backend-wasm');
+    const wasm = await import('@tensorflow/tfjs-backend-wasm');
+    if (options.wasmPaths) wasm.setWasmPaths(options.wasmPaths);
     const {registerWasmBackpropKernels} = await import('./wasm-backprop-kernels.ts');
     // wasm's own Conv2DBackpropInput runs ~10× slower than its forward conv; the replacement is built on the latter.
     registerWasmBackpropKernels({replaceConv2DBackpropInput: true});
   }
 }
 
-export async function initBackend(preferred?: BackendName[]): Promise<BackendChoice> {
+export async function initBackend(preferred?: BackendName[], options: BackendOptions = {}): Promise<BackendChoice> {
   const order = preferred ?? (isNode ? ['wasm', 'cpu'] : ['webgpu', 'webgl', 'wasm', 'cpu']);
   const failures: string[] = [];
   for (const name of order) {
     try {
-      await load(name);
+      await load(name, options);
       if (await tf.setBackend(name)) {
         await tf.ready();
         const notice = failures.length ? `using ${name}: ${failures.join('; ')}` : undefined;

@@ -1,19 +1,2 @@
-/** Headless Debian Chromium with WebGPU (SwiftShader where there is no GPU), for end-to-end tests. */
-import {chromium, type Browser} from 'playwright-core';
-
-export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-
-export const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--enable-unsafe-webgpu',
-  '--enable-unsafe-swiftshader',
-  '--use-angle=swiftshader',
-  '--disable-background-networking',
-  '--no-first-run',
-  '--disable-component-update',
-  '--disable-sync',
-];
-
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_ARGS});
-}
+// The tests use the same headless Chromium setup as the CLI's --browser modes.
+export {CHROMIUM_ARGS, CHROMIUM_PATH, launchChromium} from '../../src/cli/chromium.ts';

@@ -1,0 +1,105 @@
+import {describe, it, before} from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import {initBackend} from '../../src/tf/backend.ts';
+import {presetConfig} from '../../src/model/config.ts';
+import {createModel, disposeModel, type IsotropicModel} from '../../src/model/model.ts';
+import {modelArtifacts, modelFromArtifacts} from '../../src/model/model-io.ts';
+import {Trainer, type TrainOptions, type TrainProgress} from '../../src/train/trainer.ts';
+import type {TrainingVolume} from '../../src/train/data.ts';
+
+const volume: TrainingVolume = (() => {
+  const [nz, ny, nx] = [10, 24, 24];
+  const data = new Uint8Array(nz * ny * nx);
+  for (let i = 0; i < data.length; i++) data[i] = 128 + Math.round(100 * Math.sin(i * 0.37) * Math.cos(i * 0.011));
+  return {data, shape: [nz, ny, nx], rho: 2.5, dtype: 'uint8', dataRange: 255};
+})();
+
+const options: Partial<TrainOptions> = {steps: 6, batchSize: 2, patchSize: 16, learningRate: 1e-3, validateEvery: 3, checkpointEvery: 3, validationPatches: 4};
+
+function newModel(): IsotropicModel {
+  return createModel({config: presetConfig('tiny'), rho: 2.5, normalisation: {mean: 128, std: 50}, dtype: 'uint8', channels: 1}, 5);
+}
+
+async function weights(model: IsotropicModel): Promise<Float32Array[]> {
+  return Promise.all([...model.params.values()].map(async (v) => (await v.data()) as Float32Array));
+}
+
+describe('Trainer (wasm, tiny preset, non-integer ρ)', () => {
+  before(async () => {
+    await initBackend(['wasm']);
+  });
+
+  it('reports progress with validation PSNR, and holds no more tensors after many steps than after a few', async () => {
+    const model = newModel();
+    const progress: TrainProgress[] = [];
+    const counts: number[] = [];
+    const trainer = new Trainer(model, volume, {...options, steps: 12}, {
+      onProgress: (p) => {
+        progress.push(p);
+        counts.push(tf.memory().numTensors);
+      },
+    });
+    assert.equal(await trainer.run(), 'done');
+    assert.deepEqual(progress.map((p) => p.step), [...Array(12).keys()].map((i) => i + 1));
+    assert.ok(progress.every((p) => Number.isFinite(p.loss) && p.stepsPerSecond > 0));
+    assert.equal(progress.filter((p) => p.valPsnr !== undefined).length, 4);
+    assert.ok(progress[2].valPsnr! > 10 && progress[2].valPsnrInterpolated! > 10);
+    assert.equal(counts.at(-1), counts[3], `tensors grew from ${counts[3]} to ${counts.at(-1)}`);
+    trainer.dispose();
+    disposeModel(model);
+  });
+
+  it('pause holds the loop, resume continues, stop ends early with a checkpoint', async () => {
+    const model = newModel();
+    const checkpoints: number[] = [];
+    let trainer!: Trainer;
+    trainer = new Trainer(model, volume, {...options, steps: 50}, {
+      onProgress: (p) => {
+        if (p.step === 2) trainer.pause();
+      },
+      onCheckpoint: async (_m, _state, step) => {
+        checkpoints.push(step);
+      },
+    });
+    const running = trainer.run();
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(trainer.status, 'paused');
+    assert.equal(trainer.currentStep, 2);
+    trainer.resume();
+    await new Promise((r) => setTimeout(r, 50));
+    trainer.stop();
+    assert.equal(await running, 'stopped');
+    assert.ok(trainer.currentStep > 2 && trainer.currentStep < 50);
+    assert.equal(checkpoints.at(-1), trainer.currentStep);
+    trainer.dispose();
+    disposeModel(model);
+  });
+
+  it('a run resumed from a checkpoint ends with the same weights as an uninterrupted one', async () => {
+    const straight = newModel();
+    const t1 = new Trainer(straight, volume, options);
+    await t1.run();
+    const expected = await weights(straight);
+
+    // First half, then a checkpoint round-trip through the model file format, then the rest.
+    const first = newModel();
+    let saved: tf.io.ModelArtifacts | undefined;
+    const t2 = new Trainer(first, volume, {...options, steps: 3}, {
+      onCheckpoint: async (m, state) => {
+        saved = await modelArtifacts(m, state);
+      },
+    });
+    await t2.run();
+    const {model: resumed, extra} = modelFromArtifacts(saved!);
+    assert.equal(resumed.metadata.steps, 3);
+    const t3 = new Trainer(resumed, volume, options);
+    await t3.restoreOptimizer(extra);
+    await t3.run();
+    const actual = await weights(resumed);
+    actual.forEach((w, i) => assert.deepEqual(w, expected[i], `weight ${i} differs`));
+    for (const t of [t1, t2, t3]) t.dispose();
+    tf.dispose(Object.values(extra));
+    [straight, first, resumed].forEach(disposeModel);
+  });
+});
