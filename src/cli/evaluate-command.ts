@@ -6,10 +6,11 @@ import {disposeModel, type IsotropicModel} from '../model/model.ts';
 import {initBackend} from '../tf/backend.ts';
 import {evaluateReconstructions, formatReport} from '../eval/evaluate.ts';
 import type {Fusion} from '../infer/volume.ts';
+import type {PlaneInferenceOptions} from '../infer/planes.ts';
 import {openVolume} from './open-volume.ts';
 import {progressBar} from './progress.ts';
 
-export async function evaluateCommand(input: string, opts: {truth: string; model?: string; fuse: Fusion; border?: number; json: boolean}): Promise<void> {
+export async function evaluateCommand(input: string, opts: {truth: string; model?: string; fuse: Fusion; flips: PlaneInferenceOptions['flips']; border?: number; json: boolean}): Promise<void> {
   const aniso = await openVolume(input);
   const truth = await openVolume(opts.truth);
   let model: IsotropicModel | undefined;
@@ -22,7 +23,7 @@ export async function evaluateCommand(input: string, opts: {truth: string; model
   }
   const bar = progressBar('evaluate [{bar}] {value}/{total} planes | ETA {eta_formatted}');
   try {
-    const report = await evaluateReconstructions(aniso, truth, {model, fuse: opts.fuse, border: opts.border, onProgress: (_, d, t) => bar.update(d, t)}).catch((e) => {
+    const report = await evaluateReconstructions(aniso, truth, {model, fuse: opts.fuse, flips: opts.flips, border: opts.border, onProgress: (_, d, t) => bar.update(d, t)}).catch((e) => {
       throw new UserError((e as Error).message);
     });
     bar.stop();

@@ -119,10 +119,12 @@ export function buildProgram(): Command {
     .option('--model <model>', 'model folder or model.json URL')
     .option('--fuse <planes>', 'xz or xz+yz', 'xz+yz')
     .option('--border <n>', 'voxels excluded at every face (default 2ρ)', parseInteger)
+    .option('--flips <which>', 'test-time augmentation: none, x or xz (averages mirrored passes; 2× or 4× the time)', 'none')
     .option('--json', 'print the report as JSON')
     .action(async (input: string, o) => {
       if (!['xz', 'xz+yz'].includes(o.fuse)) throw new UserError(`--fuse must be xz or xz+yz, got ${o.fuse}`);
-      await evaluateCommand(input, {truth: o.truth, model: o.model, fuse: o.fuse, border: o.border, json: Boolean(o.json)});
+      if (!['none', 'x', 'xz'].includes(o.flips)) throw new UserError(`--flips must be none, x or xz, got ${o.flips}`);
+      await evaluateCommand(input, {truth: o.truth, model: o.model, fuse: o.fuse, flips: o.flips, border: o.border, json: Boolean(o.json)});
     });
 
   program

@@ -10,6 +10,7 @@ import type {Vec3} from '../io/ngff.ts';
 import {extractPlane, frcCurve, frcResolution, planeGeometry, psnr, ssimPlanes, planePairResolution, type FrcCurve} from '../metrics/index.ts';
 import {checkModelFits, type IsotropicModel} from '../model/model.ts';
 import {interpolateVolume, reconstructVolume, type Fusion, type IsotropicVolume} from '../infer/volume.ts';
+import type {PlaneInferenceOptions} from '../infer/planes.ts';
 import {alignAndCrop} from './align.ts';
 
 export interface QualityRow {
@@ -38,6 +39,7 @@ export interface EvaluationReport {
 export interface EvaluateOptions {
   model?: IsotropicModel;
   fuse?: Fusion;
+  flips?: PlaneInferenceOptions['flips'];
   /** Voxels excluded at every face; default 2ρ rounded up. */
   border?: number;
   onProgress?: (stage: string, done: number, total: number) => void;
@@ -60,9 +62,11 @@ export async function evaluateReconstructions(aniso: OmeZarrVolume, truth: OmeZa
   ];
   if (opts.model) {
     const model = opts.model;
+    const fuse = opts.fuse ?? 'xz+yz';
+    const flips = opts.flips ?? 'none';
     candidates.push([
-      `model (${model.metadata.config.preset}, ${opts.fuse ?? 'xz+yz'})`,
-      () => reconstructVolume(model, input, {fuse: opts.fuse ?? 'xz+yz', onProgress: (d, t) => opts.onProgress?.('model', d, t)}),
+      `model (${model.metadata.config.preset}, ${fuse}${flips === 'none' ? '' : `, flips ${flips}`})`,
+      () => reconstructVolume(model, input, {fuse, flips, onProgress: (d, t) => opts.onProgress?.('model', d, t)}),
     ]);
   }
   const rows: QualityRow[] = [];

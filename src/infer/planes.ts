@@ -20,10 +20,16 @@ export interface PlaneInferenceOptions {
   batch: number;
   /** Pixels per network call at most: bounds device memory (wasm has 4 GB in all). */
   maxPixels: number;
+  /**
+   * Test-time augmentation: also run the plane mirrored along x ('x'), or
+   * along x, z and both ('xz'), and average. The network was trained with
+   * these flips, so each is an equally valid estimate; costs 2× or 4×.
+   */
+  flips: 'none' | 'x' | 'xz';
   signal?: AbortSignal;
 }
 
-export const DEFAULT_PLANE_OPTIONS: PlaneInferenceOptions = {tile: 256, overlap: 48, batch: 8, maxPixels: 1 << 18};
+export const DEFAULT_PLANE_OPTIONS: PlaneInferenceOptions = {tile: 256, overlap: 48, batch: 8, maxPixels: 1 << 18, flips: 'none'};
 
 /** planes: [n, rows, cols] → same shape. */
 export async function superResolvePlanes(
@@ -58,7 +64,7 @@ export async function superResolvePlanes(
     const input = new Float32Array(batch.length * tileSize);
     batch.forEach((t, b) => copyTile(planes, t.plane, rows, cols, gridR.origins[t.r], gridC.origins[t.c], tileR, tileC, input, b * tileSize));
     const x = tf.tensor4d(input, [batch.length, tileR, tileC, 1]);
-    const y = predict(model, x);
+    const y = predictWithFlips(model, x, opts.flips);
     const result = (await y.data()) as Float32Array;
     tf.dispose([x, y]);
     batch.forEach((t, b) => {
@@ -80,6 +86,17 @@ export async function superResolvePlanes(
   }
   if (weightSum) for (let i = 0; i < out.length; i++) out[i] /= weightSum[i];
   return out;
+}
+
+function predictWithFlips(model: IsotropicModel, x: tf.Tensor4D, flips: PlaneInferenceOptions['flips']): tf.Tensor4D {
+  if (flips === 'none') return predict(model, x);
+  const axesSets: number[][] = flips === 'x' ? [[], [2]] : [[], [2], [1], [1, 2]];
+  return tf.tidy(() => {
+    const estimates = axesSets.map((axes) =>
+      axes.length ? tf.reverse(predict(model, tf.reverse(x, axes)), axes) : predict(model, x),
+    );
+    return tf.div(tf.addN(estimates), estimates.length) as tf.Tensor4D;
+  });
 }
 
 /** Copies a tile of a plane, mirroring past the plane's edges. */
