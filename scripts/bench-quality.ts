@@ -49,6 +49,7 @@ if (volumes.sample2) {
 }
 
 const results: Record<string, EvaluationReport & {met: boolean}> = {};
+try {
 for (const [name, [aniso, truth]] of Object.entries(volumes) as [keyof typeof TARGETS, [string, string]][]) {
   const started = performance.now();
   const report = await evaluateReconstructions(await openVolume(aniso), await openVolume(truth), {model, fuse: values.fuse as Fusion, flips: values.flips as PlaneInferenceOptions['flips']});
@@ -64,5 +65,7 @@ for (const [name, [aniso, truth]] of Object.entries(volumes) as [keyof typeof TA
     console.log(`target: ≥ +${TARGETS[name].psnr} dB and ≥ +${TARGETS[name].ssim} SSIM over cubic → ${met ? 'met' : 'NOT met'} (${dPsnr >= 0 ? '+' : ''}${dPsnr.toFixed(2)} dB, ${dSsim >= 0 ? '+' : ''}${dSsim.toFixed(4)})`);
   }
 }
+} finally {
+  await fs.rm(tmp, {recursive: true, force: true});
+}
 if (values.json) console.log(JSON.stringify({model: m, backend, results}, null, 2));
-await fs.rm(tmp, {recursive: true, force: true});

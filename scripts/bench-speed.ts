@@ -1,7 +1,9 @@
 // `npm run bench:speed`: in headless Chromium, plane inference of each preset on tfjs WebGPU, wasm and cpu:
 // voxels/s, and achieved GFLOP/s as a fraction of a conv2d / matMul microbenchmark on the same backend.
 // Options: --backends webgpu,wasm,cpu --presets tiny,default,large --size 256 --planes 4 --repeats 3 --json
+import {promises as fs} from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import {parseArgs} from 'node:util';
 import {withBrowserPage} from '../src/cli/browser/browser-page.ts';
 
@@ -17,7 +19,8 @@ const {values} = parseArgs({
 });
 
 // The pure-JS cpu backend is ~100× slower: keep it to the tiny preset and one plane.
-const rows = await withBrowserPage('scripts/bench/speed-page.ts', os.tmpdir(), async ({page, pageUrl}) => {
+const empty = await fs.mkdtemp(path.join(os.tmpdir(), 'ngi-bench-')); // the page needs no data
+const rows = await withBrowserPage('scripts/bench/speed-page.ts', empty, async ({page, pageUrl}) => {
   const results = [];
   for (const backend of values.backends!.split(',')) {
     await page.goto(pageUrl);
@@ -33,6 +36,7 @@ const rows = await withBrowserPage('scripts/bench/speed-page.ts', os.tmpdir(), a
   return results;
 });
 
+await fs.rm(empty, {recursive: true, force: true});
 if (values.json) console.log(JSON.stringify(rows, null, 2));
 else {
   console.log(`plane inference, ${values.size}² planes, median of ${values.repeats} runs after a warm-up`);

@@ -16,6 +16,24 @@ function parseVoxelSize(text: string): [number, number, number] {
   return values as [number, number, number];
 }
 
+function parsePositive(text: string): number {
+  const v = Number(text);
+  if (!Number.isFinite(v) || v <= 0) throw new InvalidArgumentError('expected a positive number');
+  return v;
+}
+
+function parseNonNegative(text: string): number {
+  const v = Number(text);
+  if (!Number.isFinite(v) || v < 0) throw new InvalidArgumentError('expected a number ≥ 0');
+  return v;
+}
+
+function parsePort(text: string): number {
+  const v = Number(text);
+  if (!Number.isInteger(v) || v < 0 || v > 65535) throw new InvalidArgumentError(`expected a port number, got ${text}`);
+  return v;
+}
+
 function parseInteger(text: string): number {
   const v = Number(text);
   if (!Number.isInteger(v) || v < 1) throw new InvalidArgumentError('expected a positive integer');
@@ -76,11 +94,11 @@ export function buildProgram(): Command {
     .option('--steps <n>', 'training steps', parseInteger, 2000)
     .option('--batch <n>', 'patches per step', parseInteger, 8)
     .option('--patch <n>', 'patch edge (voxels)', parseInteger, 64)
-    .option('--lr <rate>', 'Adam learning rate', parseFloat, 1e-4)
+    .option('--lr <rate>', 'Adam learning rate', parsePositive, 1e-4)
     .option('--schedule <kind>', 'learning-rate schedule: constant or cosine', 'constant')
-    .option('--warmup <n>', 'linear warm-up steps', (v) => Number(v), 0)
-    .option('--alpha <w>', 'weight of the projected distribution loss', parseFloat, 0.01)
-    .option('--noise <sigma>', 'Gaussian noise added to degraded sections (normalised units)', parseFloat, 0)
+    .option('--warmup <n>', 'linear warm-up steps', parseNonNegative, 0)
+    .option('--alpha <w>', 'weight of the projected distribution loss', parseNonNegative, 0.01)
+    .option('--noise <sigma>', 'Gaussian noise added to degraded sections, in units of the intensity std', parseNonNegative, 0)
     .option('--checkpoint-every <n>', 'steps between checkpoints', parseInteger, 100)
     .option('--validate-every <n>', 'steps between validation PSNR measurements', parseInteger, 100)
     .option('--seed <n>', 'random seed', parseInteger, 1)
@@ -133,7 +151,7 @@ export function buildProgram(): Command {
     .option('--data <dir>', 'folder of Zarr volumes to serve (default: the bundled examples)')
     .option('--app <dir>', 'built viewer folder', 'dist')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
-    .option('--port <port>', 'port (or PORT in the environment)', (v) => Number(v), Number(process.env.PORT ?? 8080))
+    .option('--port <port>', 'port (or PORT in the environment)', parsePort, parsePort(process.env.PORT ?? '8080'))
     .action(async (o) => {
       const server = await startServer({appDir: o.app, dataDir: o.data, host: o.host, port: o.port});
       console.log(`serving ${server.dataDir} at ${server.origin}/data/`);

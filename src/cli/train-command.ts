@@ -5,10 +5,10 @@
  * every N steps and on Ctrl-C; `--resume` continues from there; the final
  * model goes to <out>.
  */
-import {promises as fs} from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import {UserError} from '../errors.ts';
+import {pathExists} from '../util/path-exists.ts';
 import {anisotropyOf} from '../io/anisotropic-volume.ts';
 import {disposeModel} from '../model/model.ts';
 import {loadModel, saveModel} from '../model/model-io.ts';
@@ -42,8 +42,8 @@ export async function trainCommand(input: string, opts: TrainCommandOptions): Pr
   const vol = await openVolume(input);
   const {rho, lateral, unit} = anisotropyOf(vol);
   const checkpointDir = path.join(opts.out, 'checkpoint');
-  const hasCheckpoint = await exists(path.join(checkpointDir, 'model.json'));
-  if (!opts.resume && !opts.overwrite && ((await exists(path.join(opts.out, 'model.json'))) || hasCheckpoint)) {
+  const hasCheckpoint = await pathExists(path.join(checkpointDir, 'model.json'));
+  if (!opts.resume && !opts.overwrite && ((await pathExists(path.join(opts.out, 'model.json'))) || hasCheckpoint)) {
     throw new UserError(`${opts.out} already holds a model or checkpoint: use --resume to continue it or --overwrite to start over`);
   }
   if (opts.resume && !hasCheckpoint) throw new UserError(`nothing to resume: no checkpoint in ${checkpointDir}`);
@@ -185,9 +185,3 @@ function trainProgressBar() {
   };
 }
 
-async function exists(p: string): Promise<boolean> {
-  return fs.access(p).then(
-    () => true,
-    () => false,
-  );
-}

@@ -12,6 +12,7 @@
 import {promises as fs} from 'node:fs';
 import path from 'node:path';
 import {UserError} from '../errors.ts';
+import {pathExists} from '../util/path-exists.ts';
 import type {MultiscaleDescription, ScaleLevel, Vec3} from '../io/ngff.ts';
 import {downsampleMean, pyramidFactors} from '../volume/downsample.ts';
 import {allocate, type Volume} from '../volume/volume.ts';
@@ -62,7 +63,7 @@ export async function convertStack(opts: ConvertOptions): Promise<ConvertResult>
     throw new UserError(`--voxel-size needs three positive numbers X,Y,Z, got ${opts.voxelSize.join(',')}`);
   }
   const output = path.resolve(opts.output);
-  if ((await exists(output)) && !opts.overwrite) {
+  if ((await pathExists(output)) && !opts.overwrite) {
     throw new UserError(`output already exists: ${output} (use --overwrite to replace it)`);
   }
 
@@ -192,12 +193,6 @@ function clampChunk(chunk: Vec3, shape: Vec3): Vec3 {
   return chunk.map((c, i) => Math.min(c, shape[i])) as Vec3;
 }
 
-async function exists(p: string): Promise<boolean> {
-  return fs.access(p).then(
-    () => true,
-    () => false,
-  );
-}
 
 /** Parses `x0:x1,y0:y1,z0:z1` (half-open voxel ranges of the input). */
 export function parseCrop(text: string): Crop {

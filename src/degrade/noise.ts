@@ -1,9 +1,10 @@
 /**
  * EM-like noise on simulated sections ([count, cols] row-major, one row per section),
- * in normalised intensity units (~0..1), applied in place. In order:
+ * in normalised intensity units (the volume's intensity standard deviation), applied in place. In order:
  * 1. per-section brightness jitter: x ← x·(1 + g) + o, with g, o ~ N(0, sectionJitter)
  *    drawn once per section (EM sections differ in thickness / staining / exposure);
- * 2. signal-dependent shot noise: x ← x + √(max(x, 0)·poissonGain)·N(0, 1);
+ * 2. signal-dependent shot noise: x ← x + √(max(x, 0)·poissonGain)·N(0, 1) (inputs are z-scored, so it
+ *    grows with brightness above the volume's mean);
  * 3. additive Gaussian noise: x ← x + gaussianSigma·N(0, 1).
  */
 

@@ -54,7 +54,10 @@ export async function evaluateReconstructions(aniso: OmeZarrVolume, truth: OmeZa
   const truthGrid = {data: reference.data, shape: reference.shape, origin: truth.desc.levels[0].translation, spacing: truth.desc.levels[0].scale};
   const origin = isotropicOrigin(aniso);
   const spacing: Vec3 = [lateral, lateral, lateral];
-  const range = dtypeRange(aniso.dtype);
+  if (truth.dtype !== aniso.dtype) throw new Error(`input is ${aniso.dtype} but the truth is ${truth.dtype}`);
+  // Integer data: the dtype's range (and results are clamped to it, as stored volumes would be); float: the truth's.
+  const isFloat = aniso.dtype === 'float32';
+  const range = isFloat ? valueRange(reference.data) : dtypeRange(aniso.dtype);
 
   const candidates: [string, () => Promise<IsotropicVolume>][] = [
     ['linear', async () => interpolateVolume(input, rho, 'linear')],
@@ -66,7 +69,7 @@ export async function evaluateReconstructions(aniso: OmeZarrVolume, truth: OmeZa
     const flips = opts.flips ?? 'none';
     candidates.push([
       `model (${model.metadata.config.preset}, ${fuse}${flips === 'none' ? '' : `, flips ${flips}`})`,
-      () => reconstructVolume(model, input, {fuse, flips, onProgress: (d, t) => opts.onProgress?.('model', d, t)}),
+      () => reconstructVolume(model, input, {rho, fuse, flips, onProgress: (d, t) => opts.onProgress?.('model', d, t)}),
     ]);
   }
   const rows: QualityRow[] = [];
@@ -78,7 +81,7 @@ export async function evaluateReconstructions(aniso: OmeZarrVolume, truth: OmeZa
     comparedShape = pair.shape;
     truthCrop = pair.b;
     // Clamp to the data's range, as stored results would be.
-    for (let i = 0; i < pair.a.length; i++) pair.a[i] = Math.min(range, Math.max(0, pair.a[i]));
+    if (!isFloat) for (let i = 0; i < pair.a.length; i++) pair.a[i] = Math.min(range, Math.max(0, pair.a[i]));
     rows.push({
       method,
       psnr: psnr(pair.a, pair.b, range),
@@ -115,6 +118,15 @@ function crossPlaneCurve(a: Float32Array, b: Float32Array, shape: Vec3, maxPlane
     curve.correlation.forEach((c, i) => (sum!.correlation[i] += c / n));
   }
   return sum!;
+}
+
+function valueRange(data: ArrayLike<number>): number {
+  let min = Infinity, max = -Infinity;
+  for (let i = 0; i < data.length; i++) {
+    if (data[i] < min) min = data[i];
+    if (data[i] > max) max = data[i];
+  }
+  return max - min || 1;
 }
 
 export function formatReport(report: EvaluationReport): string {

@@ -65,8 +65,12 @@ export async function superResolvePlanes(
     batch.forEach((t, b) => copyTile(planes, t.plane, rows, cols, gridR.origins[t.r], gridC.origins[t.c], tileR, tileC, input, b * tileSize));
     const x = tf.tensor4d(input, [batch.length, tileR, tileC, 1]);
     const y = predictWithFlips(model, x, opts.flips);
-    const result = (await y.data()) as Float32Array;
-    tf.dispose([x, y]);
+    let result: Float32Array;
+    try {
+      result = (await y.data()) as Float32Array;
+    } finally {
+      tf.dispose([x, y]);
+    }
     batch.forEach((t, b) => {
       const r0 = gridR.origins[t.r], c0 = gridC.origins[t.c];
       for (let i = 0; i < tileR && r0 + i < rows; i++) {

@@ -12,6 +12,8 @@ export type Fusion = 'xz' | 'xz+yz';
 
 export interface VolumeInferenceOptions extends Partial<PlaneInferenceOptions> {
   fuse?: Fusion;
+  /** The data's ρ (default: the model's; they agree within 2 % when the model fits). */
+  rho?: number;
   /** Planes gathered per superResolvePlanes call (bounds host memory). */
   planesPerCall?: number;
   onProgress?: (donePlanes: number, totalPlanes: number) => void;
@@ -37,11 +39,11 @@ export async function reconstructVolume(
   volume: {data: ArrayLike<number>; shape: [number, number, number]},
   options: VolumeInferenceOptions = {},
 ): Promise<IsotropicVolume> {
-  const {fuse = 'xz', planesPerCall = 32, onProgress, ...planeOptions} = options;
+  const {fuse = 'xz', planesPerCall = 32, onProgress, rho = model.metadata.rho, ...planeOptions} = options;
   const {mean, std} = model.metadata.normalisation;
   const normalised = new Float32Array(volume.data.length);
   for (let i = 0; i < normalised.length; i++) normalised[i] = (volume.data[i] - mean) / std;
-  const iso = upsampleZ(normalised, volume.shape, model.metadata.rho, 'cubic');
+  const iso = upsampleZ(normalised, volume.shape, rho, model.metadata.interpolation ?? 'cubic');
   const [nz, ny, nx] = iso.shape;
   const out = new Float32Array(iso.data.length);
   const axes: ('xz' | 'yz')[] = fuse === 'xz+yz' ? ['xz', 'yz'] : ['xz'];

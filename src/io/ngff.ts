@@ -85,6 +85,10 @@ export function parseMultiscale(attributes: Record<string, unknown>): Multiscale
   if (names.length !== 3 || names.join() !== SPATIAL_AXES.join()) {
     throw new Error(`expected 3 spatial axes z, y, x; found ${names.length} axes (${names.join(', ')})`);
   }
+  if ((ms as {coordinateTransformations?: unknown[]}).coordinateTransformations?.length) {
+    // Allowed by NGFF but rare; silently ignoring them would misplace the volume.
+    throw new Error('multiscale-level coordinateTransformations are not supported (only per-dataset scale and translation)');
+  }
   const units = new Set(ms.axes.map((a) => a.unit ?? ''));
   if (units.size !== 1) throw new Error(`axes use different units (${[...units].join(', ')})`);
   const levels = ms.datasets.map((ds): ScaleLevel => {

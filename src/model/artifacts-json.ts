@@ -3,6 +3,7 @@
  * that only carries strings: e.g. from a headless browser page to Node.
  */
 import type * as tf from '@tensorflow/tfjs';
+import {weightBytes} from './model-io.ts';
 
 export interface ArtifactsJson {
   artifacts: Omit<tf.io.ModelArtifacts, 'weightData'>;
@@ -10,8 +11,8 @@ export interface ArtifactsJson {
 }
 
 export function artifactsToJson(artifacts: tf.io.ModelArtifacts): ArtifactsJson {
-  const {weightData, ...rest} = artifacts;
-  const bytes = new Uint8Array(weightData as ArrayBuffer);
+  const {weightData: _weights, ...rest} = artifacts;
+  const bytes = new Uint8Array(weightBytes(artifacts));
   let binary = '';
   for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
   return {artifacts: rest, weights: btoa(binary)};

@@ -2,6 +2,7 @@
 import {promises as fs} from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import {splitModelJson} from './model-io.ts';
 
 export function fileHandler(target: string): tf.io.IOHandler {
   const dir = target.endsWith('.json') ? path.dirname(target) : target;
@@ -9,16 +10,10 @@ export function fileHandler(target: string): tf.io.IOHandler {
   return {
     async save(artifacts) {
       await fs.mkdir(dir, {recursive: true});
-      const weights = tf.io.concatenateArrayBuffers([artifacts.weightData as ArrayBuffer]);
-      const json = {
-        ...artifacts,
-        weightData: undefined,
-        weightSpecs: undefined,
-        weightsManifest: [{paths: ['weights.bin'], weights: artifacts.weightSpecs}],
-      };
-      // Write-then-rename: an interrupted save never leaves a half-written model behind.
+      const {json, weights} = splitModelJson(artifacts);
+      // Write-then-rename each file: never a half-written file; a mismatched pair is caught by the version hash on load.
       await writeAtomic(path.join(dir, 'weights.bin'), Buffer.from(weights));
-      await writeAtomic(jsonPath, JSON.stringify(json));
+      await writeAtomic(jsonPath, json);
       return {modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts)};
     },
     async load() {

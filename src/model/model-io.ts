@@ -57,7 +57,7 @@ export async function loadModel(source: string | tf.io.IOHandler): Promise<Loade
   return modelFromArtifacts(artifacts);
 }
 
-export function modelFromArtifacts(artifacts: tf.io.ModelArtifacts): LoadedModel {
+export async function modelFromArtifacts(artifacts: tf.io.ModelArtifacts): Promise<LoadedModel> {
   const topology = artifacts.modelTopology as {format?: string; formatVersion?: number} | undefined;
   const metadata = (artifacts.userDefinedMetadata as {isotropic?: ModelMetadata} | undefined)?.isotropic;
   if (topology?.format !== MODEL_FORMAT || !metadata) {
@@ -68,7 +68,12 @@ export function modelFromArtifacts(artifacts: tf.io.ModelArtifacts): LoadedModel
   }
   validateConfig(metadata.config);
   if (!artifacts.weightSpecs || !artifacts.weightData) throw new Error('model file has no weights');
-  const tensors = tf.io.decodeWeights(artifacts.weightData, artifacts.weightSpecs);
+  // The hash covers config and every weight byte: a model.json beside other weights (an interrupted save) is caught here.
+  const weightData = weightBytes(artifacts);
+  if (metadata.versionHash && (await versionHash(metadata, weightData)) !== metadata.versionHash) {
+    throw new Error('model file and weights do not match (an interrupted save?): version hash differs');
+  }
+  const tensors = tf.io.decodeWeights(weightData, artifacts.weightSpecs);
   const params: Params = new Map();
   const extra: tf.NamedTensorMap = {};
   const prefix = `loaded${++loads}/`;
@@ -100,6 +105,22 @@ function loadHandlerFor(url: string): tf.io.IOHandler {
   return handlers[0];
 }
 
+/** The on-disk/over-the-wire layout: `model.json` naming one `weights.bin`. */
+export function splitModelJson(artifacts: tf.io.ModelArtifacts): {json: string; weights: ArrayBuffer} {
+  const {weightData, weightSpecs, ...rest} = artifacts;
+  return {
+    json: JSON.stringify({...rest, weightsManifest: [{paths: ['weights.bin'], weights: weightSpecs}]}),
+    weights: weightBytes({weightData}),
+  };
+}
+
+/** Artifacts' weights as one buffer (loaders may hand them over in several). */
+export function weightBytes(artifacts: Pick<tf.io.ModelArtifacts, 'weightData'>): ArrayBuffer {
+  const data = artifacts.weightData;
+  if (data === undefined) return new ArrayBuffer(0);
+  return Array.isArray(data) ? tf.io.concatenateArrayBuffers(data) : (data as ArrayBuffer);
+}
+
 /**
  * Saves by HTTP PUT: `<base>/weights.bin`, then `<base>/model.json`, so a
  * model.json only ever appears with its weights in place.
@@ -108,13 +129,7 @@ export function putHandler(base: string, init: RequestInit = {}): tf.io.IOHandle
   const root = base.replace(/\/model\.json$/, '').replace(/\/$/, '');
   return {
     async save(artifacts) {
-      const weights = tf.io.concatenateArrayBuffers([artifacts.weightData as ArrayBuffer]);
-      const json = JSON.stringify({
-        ...artifacts,
-        weightData: undefined,
-        weightSpecs: undefined,
-        weightsManifest: [{paths: ['weights.bin'], weights: artifacts.weightSpecs}],
-      });
+      const {json, weights} = splitModelJson(artifacts);
       for (const [name, body, type] of [
         ['weights.bin', weights, 'application/octet-stream'],
         ['model.json', json, 'application/json'],

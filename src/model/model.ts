@@ -20,6 +20,8 @@ export interface ModelMetadata {
   config: ModelConfig;
   /** z spacing / lateral spacing of the data it was trained on. */
   rho: number;
+  /** How inputs were interpolated back to full size in training; inference must do the same. Default cubic. */
+  interpolation?: 'cubic' | 'linear';
   voxelSize?: {x: number; y: number; z: number; unit: string};
   normalisation: Normalisation;
   /** Source data type (uint8, uint16, float32). */

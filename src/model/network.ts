@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import {levelCount, sizeMultiple, type ModelConfig} from './config.ts';
 import {conv, upsample, vitBlock} from './blocks.ts';
 import type {Params} from './params.ts';
+import {mirrorIndex} from '../resample/interpolate.ts';
 
 export function forward(params: Params, config: ModelConfig, input: tf.Tensor4D): tf.Tensor4D {
   return tf.tidy(() => {
@@ -15,15 +16,11 @@ export function forward(params: Params, config: ModelConfig, input: tf.Tensor4D)
     const multiple = sizeMultiple(config);
     const ph = (multiple - (h % multiple)) % multiple;
     const pw = (multiple - (w % multiple)) % multiple;
-    // Mirror padding needs the pad smaller than the size; pad in steps for tiny inputs.
+    // Whole-sample mirror padding by index, which (unlike tf.mirrorPad) works for any pad and size, even 1.
+    const mirrored = (n: number, pad: number) => tf.tensor1d(Array.from({length: n + pad}, (_, i) => mirrorIndex(i, n)), 'int32');
     let x = input;
-    for (let dh = ph, dw = pw; dh > 0 || dw > 0; ) {
-      const sh = Math.min(dh, x.shape[1] - 1);
-      const sw = Math.min(dw, x.shape[2] - 1);
-      x = tf.mirrorPad(x, [[0, 0], [0, sh], [0, sw], [0, 0]], 'reflect');
-      dh -= sh;
-      dw -= sw;
-    }
+    if (ph) x = tf.gather(x, mirrored(h, ph), 1);
+    if (pw) x = tf.gather(x, mirrored(w, pw), 2);
     const out = unet(params, config, x);
     const residual = ph || pw ? tf.slice(out, [0, 0, 0, 0], [-1, h, w, -1]) : out;
     return tf.add(input, residual);

@@ -10,6 +10,7 @@
  */
 
 import {interpolateAxis0, type InterpolationMethod} from './interpolate.ts';
+import {fineRowPositions} from '../degrade/degrade.ts';
 
 /** Section coordinate of fine (isotropic) slice z, for phase 0. */
 export function sectionCoordinate(z: number, rho: number): number {
@@ -22,10 +23,8 @@ export function isotropicPositions(nSections: number, rho: number): Float64Array
     throw new RangeError(`isotropicPositions: nSections must be a non-negative integer, got ${nSections}`);
   }
   if (!(rho > 0 && Number.isFinite(rho))) throw new RangeError(`isotropicPositions: rho must be positive, got ${rho}`);
-  const n = Math.round(nSections * rho);
-  const t = new Float64Array(n);
-  for (let z = 0; z < n; z++) t[z] = sectionCoordinate(z, rho);
-  return t;
+  // The training convention (degrade.ts) with phase 0: one formula for both sides.
+  return fineRowPositions(Math.round(nSections * rho), rho, 0);
 }
 
 export function upsampleZ(

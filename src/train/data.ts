@@ -5,6 +5,7 @@
  */
 import type {Normalisation} from '../model/model.ts';
 import type {PatchSource} from '../degrade/patches.ts';
+import {Random} from '../util/random.ts';
 
 export interface TrainingVolume {
   data: ArrayLike<number>;
@@ -46,13 +47,16 @@ export function splitPlanes(volume: TrainingVolume, every = 8): PlaneSplit {
   return {train: pick((z) => !held.has(z)), validation: pick((z) => held.has(z))};
 }
 
-/** Mean and standard deviation of the volume (sampled on a stride for big volumes). */
+/** Mean and standard deviation of the volume (from random voxels, for big volumes: a stride could alias with the rows). */
 export function computeNormalisation(data: ArrayLike<number>, maxSamples = 4_000_000): Normalisation {
-  const stride = Math.max(1, Math.floor(data.length / maxSamples));
+  const all = data.length <= maxSamples;
+  const rng = new Random(12345);
+  const count = all ? data.length : maxSamples;
   let n = 0, sum = 0, sumSq = 0;
-  for (let i = 0; i < data.length; i += stride, n++) {
-    sum += data[i];
-    sumSq += data[i] * data[i];
+  for (; n < count; n++) {
+    const v = data[all ? n : rng.int(data.length)];
+    sum += v;
+    sumSq += v * v;
   }
   const mean = sum / n;
   const std = Math.sqrt(Math.max(sumSq / n - mean * mean, 0)) || 1;

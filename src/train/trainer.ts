@@ -34,7 +34,7 @@ export interface TrainOptions {
 
 export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
   steps: 2000,
-  batchSize: 16,
+  batchSize: 8,
   patchSize: 64,
   learningRate: 1e-4,
   schedule: 'constant',
@@ -43,7 +43,7 @@ export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
   degrade: {profile: 'box', method: 'cubic'},
   validationPatches: 64,
   validateEvery: 100,
-  checkpointEvery: 200,
+  checkpointEvery: 100,
   seed: 1,
 };
 
@@ -97,6 +97,7 @@ export class Trainer {
     const {mean, std} = model.metadata.normalisation;
     this.normalise = (v) => (v - mean) / std;
     this.step = model.metadata.steps;
+    model.metadata.interpolation = this.options.degrade.method ?? 'cubic';
   }
 
   get currentStep(): number {
@@ -135,6 +136,7 @@ export class Trainer {
   /** Trains until `steps` (counted from the model's step 0) or stop(). Rejects on a failed step, model kept as of the last good step. */
   async run(): Promise<TrainerState> {
     const {steps, checkpointEvery, validateEvery} = this.options;
+    if (this.state === 'running' || this.state === 'paused') throw new Error('this trainer is already running');
     this.state = 'running';
     const started = performance.now();
     const startStep = this.step;
@@ -191,22 +193,22 @@ export class Trainer {
     const x = tf.tensor4d(input, [batchSize, patchSize, patchSize, 1]);
     const y = tf.tensor4d(target, [batchSize, patchSize, patchSize, 1]);
     let parts: tf.Tensor | undefined;
+    let grads: tf.NamedTensorMap = {};
     try {
-      const cost = this.optimizer.minimize(
-        () => {
-          const {total, l1, pdl} = a2iLoss(predict(this.model, x), y, alpha);
-          parts = tf.keep(tf.stack([total, l1, pdl]));
-          return total;
-        },
-        false,
-        this.variables,
-      );
-      cost?.dispose();
+      const computed = this.optimizer.computeGradients(() => {
+        const {total, l1, pdl} = a2iLoss(predict(this.model, x), y, alpha);
+        parts = tf.keep(tf.stack([total, l1, pdl]));
+        return total;
+      }, this.variables);
+      computed.value.dispose();
+      grads = computed.grads;
       const [loss, l1, pdl] = await parts!.data();
-      if (!Number.isFinite(loss)) throw new Error(`training diverged at step ${this.step + 1} (loss ${loss})`);
+      // Checked before the update, so a failed step leaves the model as of the last good one.
+      if (!Number.isFinite(loss)) throw new Error(`training diverged at step ${this.step + 1} (loss ${loss}); try a lower learning rate`);
+      this.optimizer.applyGradients(grads as unknown as Parameters<tf.AdamOptimizer["applyGradients"]>[0]);
       return {loss, l1, pdl};
     } finally {
-      tf.dispose([x, y, parts as tf.Tensor]);
+      tf.dispose([x, y, parts as tf.Tensor, ...Object.values(grads)]);
     }
   }
 
@@ -257,7 +259,11 @@ export class Trainer {
     const state: tf.NamedTensorMap = {};
     // Adam keeps its slots in variable order; index names keep that order on restore.
     weights.forEach((w, i) => (state[`optimizer/${String(i).padStart(4, '0')}`] = w.tensor));
-    await this.hooks.onCheckpoint(this.model, state, this.step);
+    try {
+      await this.hooks.onCheckpoint(this.model, state, this.step);
+    } finally {
+      weights[0].tensor.dispose(); // the iteration count is a fresh scalar; the moments are the optimizer's own
+    }
   }
 
   dispose(): void {

@@ -80,6 +80,14 @@ describe('model files', () => {
     sink.close();
   });
 
+  it('a model.json beside weights it was not saved with (an interrupted save) is refused', async () => {
+    const other = createModel({...model.metadata, trainingData: 'other'}, 10);
+    await saveModel(other, fileHandler(path.join(dir, 'b')));
+    await fs.copyFile(path.join(dir, 'a/weights.bin'), path.join(dir, 'b/weights.bin'));
+    await assert.rejects(loadModel(fileHandler(path.join(dir, 'b'))), /do not match \(an interrupted save\?\)/);
+    disposeModel(other);
+  });
+
   it('a file that is not an isotropic model, or a missing one, is a clear error', async () => {
     await fs.mkdir(path.join(dir, 'other'));
     await fs.writeFile(path.join(dir, 'other/model.json'), JSON.stringify({modelTopology: {class_name: 'Sequential'}, weightsManifest: []}));

@@ -91,7 +91,7 @@ describe('Trainer (wasm, tiny preset, non-integer ρ)', () => {
       },
     });
     await t2.run();
-    const {model: resumed, extra} = modelFromArtifacts(saved!);
+    const {model: resumed, extra} = await modelFromArtifacts(saved!);
     assert.equal(resumed.metadata.steps, 3);
     const t3 = new Trainer(resumed, volume, options);
     await t3.restoreOptimizer(extra);

@@ -4,6 +4,7 @@
  * through `ngTrain` / `ngTrainStop` and hears back through the functions it
  * exposes (`ngTrainProgress`, `ngTrainCheckpoint`).
  */
+import * as tf from '@tensorflow/tfjs';
 import * as zarr from 'zarrita';
 import {initBackend} from '../../tf/backend.ts';
 import {openOmeZarr} from '../../io/ome-zarr-reader.ts';
@@ -37,13 +38,14 @@ page.ngTrain = async (req) => {
     preset: req.preset,
     seed: req.train.seed,
     trainingData: req.trainingData,
-    resumeFrom: req.resumeFrom ? modelFromArtifacts(artifactsFromJson(req.resumeFrom)) : undefined,
+    resumeFrom: req.resumeFrom ? await modelFromArtifacts(artifactsFromJson(req.resumeFrom)) : undefined,
   });
   const trainer = (current = new Trainer(session.model, session.volume, req.train, {
     onProgress: (p) => void page.ngTrainProgress({...p, backend}),
     onCheckpoint: async (m, state) => page.ngTrainCheckpoint(artifactsToJson(await modelArtifacts(m, state))),
   }));
   await trainer.restoreOptimizer(session.optimizerState);
+  tf.dispose(Object.values(session.optimizerState));
   const state = await trainer.run();
   session.model.metadata.valPsnr = trainer.lastValPsnr;
   session.model.metadata.createdAt = new Date().toISOString();
