@@ -44,8 +44,9 @@ export async function superResolvePlanes(
   const multiple = sizeMultiple(model.metadata.config);
   const gridR = tileGrid(rows, opts.tile, opts.overlap, multiple);
   const gridC = tileGrid(cols, opts.tile, opts.overlap, multiple);
-  const tileR = gridR.origins.length > 1 ? opts.tile : rows;
-  const tileC = gridC.origins.length > 1 ? opts.tile : cols;
+  const tileEdge = Math.max(multiple, Math.floor(opts.tile / multiple) * multiple);
+  const tileR = gridR.origins.length > 1 ? tileEdge : rows;
+  const tileC = gridC.origins.length > 1 ? tileEdge : cols;
   const tiles: {plane: number; r: number; c: number}[] = [];
   for (let p = 0; p < n; p++) {
     gridR.origins.forEach((_, r) => gridC.origins.forEach((__, c) => tiles.push({plane: p, r, c})));

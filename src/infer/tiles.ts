@@ -12,12 +12,15 @@ export interface TileGrid {
 
 export function tileGrid(length: number, tile: number, overlap: number, multiple: number): TileGrid {
   if (length <= tile) return {origins: [0], covered: length};
-  const stride = Math.max(multiple, Math.floor((tile - overlap) / multiple) * multiple);
+  // Cover exactly what a whole-plane pass covers (the length padded to the multiple), with tiles and
+  // origins on that multiple, so every tile sees the same padding and window grid as the whole plane.
+  const covered = Math.ceil(length / multiple) * multiple;
+  const size = Math.max(multiple, Math.floor(tile / multiple) * multiple);
+  const stride = Math.max(multiple, Math.floor((size - overlap) / multiple) * multiple);
   const origins: number[] = [];
-  for (let o = 0; ; o += stride) {
-    origins.push(o);
-    if (o + tile >= length) return {origins, covered: o + tile};
-  }
+  for (let o = 0; o + size < covered; o += stride) origins.push(o);
+  origins.push(covered - size);
+  return {origins, covered};
 }
 
 /**
