@@ -151,9 +151,10 @@ export function buildProgram(): Command {
     .option('--data <dir>', 'folder of Zarr volumes to serve (default: the bundled examples)')
     .option('--app <dir>', 'built viewer folder', 'dist')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
-    .option('--port <port>', 'port (or PORT in the environment)', parsePort, parsePort(process.env.PORT ?? '8080'))
+    .option('--port <port>', 'port (default: PORT in the environment, else 8080)', parsePort)
     .action(async (o) => {
-      const server = await startServer({appDir: o.app, dataDir: o.data, host: o.host, port: o.port});
+      const port = o.port ?? parsePort(process.env.PORT ?? '8080');
+      const server = await startServer({appDir: o.app, dataDir: o.data, host: o.host, port});
       console.log(`serving ${server.dataDir} at ${server.origin}/data/`);
       const url = await exampleViewUrl(server).catch(() => undefined);
       console.log(url ? `open the viewer: ${url}` : `open the viewer: ${server.origin}/`);
