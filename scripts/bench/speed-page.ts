@@ -5,6 +5,7 @@ import {initBackend, type BackendName} from '../../src/tf/backend.ts';
 import {flopsPerPixel, presetConfig} from '../../src/model/config.ts';
 import {createModel, disposeModel} from '../../src/model/model.ts';
 import {superResolvePlanes} from '../../src/infer/planes.ts';
+import {describeWebGpuAdapter} from '../../src/gpu/webgpu-adapter.ts';
 
 interface BenchRequest {
   backend: BackendName;
@@ -58,14 +59,11 @@ async function runBench(req: BenchRequest) {
     presets.push({preset: name, flopsPerPixel: flopsPerPixel(config), secondsPerBatch: seconds, voxelsPerSecond, gflops: (voxelsPerSecond * flopsPerPixel(config)) / 1e9});
     disposeModel(model);
   }
-  return {backend: choice.backend, adapter: await adapterName(), ...microResult, presets};
+  const gpu = (await describeWebGpuAdapter(navigator)).adapter;
+  const adapter = gpu ? `${gpu.vendor} ${gpu.architecture}`.trim() : 'none';
+  return {backend: choice.backend, adapter, ...microResult, presets};
 }
 
-async function adapterName(): Promise<string> {
-  const gpu = (navigator as unknown as {gpu?: {requestAdapter(): Promise<{info?: {vendor?: string; architecture?: string}} | null>}}).gpu;
-  const adapter = await gpu?.requestAdapter();
-  return adapter ? `${adapter.info?.vendor ?? ''} ${adapter.info?.architecture ?? ''}`.trim() : 'none';
-}
 
 (window as unknown as {runBench: typeof runBench}).runBench = runBench;
 (globalThis as {ngPageReady?: boolean}).ngPageReady = true;

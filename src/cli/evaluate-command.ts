@@ -9,6 +9,7 @@ import type {Fusion} from '../infer/volume.ts';
 import type {PlaneInferenceOptions} from '../infer/planes.ts';
 import {openVolume} from './open-volume.ts';
 import {progressBar} from './progress.ts';
+import {isHttpUrl} from '../util/url.ts';
 
 export async function evaluateCommand(input: string, opts: {truth: string; model?: string; fuse: Fusion; flips: PlaneInferenceOptions['flips']; border?: number; json: boolean}): Promise<void> {
   const aniso = await openVolume(input);
@@ -16,7 +17,7 @@ export async function evaluateCommand(input: string, opts: {truth: string; model
   let model: IsotropicModel | undefined;
   if (opts.model) {
     await initBackend();
-    const source = /^https?:\/\//.test(opts.model) ? opts.model : fileHandler(opts.model);
+    const source = isHttpUrl(opts.model) ? opts.model : fileHandler(opts.model);
     model = (await loadModel(source).catch((e) => {
       throw new UserError((e as Error).message);
     })).model;

@@ -4,9 +4,10 @@ import * as zarr from 'zarrita';
 import FileSystemStore from '@zarrita/storage/fs';
 import {UserError} from '../errors.ts';
 import {openOmeZarr, type OmeZarrVolume} from '../io/ome-zarr-reader.ts';
+import {isHttpUrl} from '../util/url.ts';
 
 export async function openVolume(location: string): Promise<OmeZarrVolume> {
-  const store = /^https?:\/\//.test(location) ? new zarr.FetchStore(location) : new FileSystemStore(path.resolve(location));
+  const store = isHttpUrl(location) ? new zarr.FetchStore(location) : new FileSystemStore(path.resolve(location));
   try {
     return await openOmeZarr(store);
   } catch (e) {

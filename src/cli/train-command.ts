@@ -5,12 +5,13 @@
  * every N steps and on Ctrl-C; `--resume` continues from there; the final
  * model goes to <out>.
  */
+import {promises as fs} from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import {UserError} from '../errors.ts';
 import {pathExists} from '../util/path-exists.ts';
 import {anisotropyOf} from '../io/anisotropic-volume.ts';
-import {disposeModel} from '../model/model.ts';
+import {disposeModel, type ModelMetadata} from '../model/model.ts';
 import {loadModel, saveModel} from '../model/model-io.ts';
 import {fileHandler} from '../model/file-store.ts';
 import {artifactsFromJson, artifactsToJson} from '../model/artifacts-json.ts';
@@ -21,6 +22,7 @@ import {openVolume} from './open-volume.ts';
 import {progressBar} from './progress.ts';
 import {withBrowserPage} from './browser/browser-page.ts';
 import type {BrowserTrainRequest} from './browser/train-page.ts';
+import {isHttpUrl} from '../util/url.ts';
 
 export interface TrainCommandOptions {
   out: string;
@@ -63,14 +65,14 @@ export async function trainCommand(input: string, opts: TrainCommandOptions): Pr
     process.exitCode = 130;
     return;
   }
-  const {model} = await loadModel(fileHandler(opts.out));
+  // The saved file's own metadata (its version hash is computed when it is written).
+  const saved = JSON.parse(await fs.readFile(path.join(opts.out, 'model.json'), 'utf8')).userDefinedMetadata.isotropic as ModelMetadata;
   const minutes = (performance.now() - started) / 60000;
   console.log(
-    `saved ${path.join(opts.out, 'model.json')}: ${model.metadata.config.preset} preset, ${summary.step} steps on ${summary.backend} ` +
-      `in ${minutes.toFixed(1)} min, val PSNR ${summary.valPsnr?.toFixed(2)} dB, version ${model.metadata.versionHash}, ` +
+    `saved ${path.join(opts.out, 'model.json')}: ${saved.config.preset} preset, ${summary.step} steps on ${summary.backend} ` +
+      `in ${minutes.toFixed(1)} min, val PSNR ${summary.valPsnr?.toFixed(2)} dB, version ${saved.versionHash}, ` +
       `ρ ${rho.toFixed(3)} (lateral ${lateral} ${unit})`,
   );
-  disposeModel(model);
 }
 
 async function trainInNode(
@@ -122,7 +124,7 @@ async function trainInBrowser(
   checkpointDir: string,
   onProgress: (p: TrainProgress) => void,
 ): Promise<RunSummary> {
-  const remote = /^https?:\/\//.test(input);
+  const remote = isHttpUrl(input);
   const local = path.resolve(input);
   const resumeFrom = opts.resume ? artifactsToJson(await fileHandler(checkpointDir).load!()) : undefined;
   return withBrowserPage('src/cli/browser/train-page.ts', remote ? process.cwd() : path.dirname(local), async ({page, pageUrl, dataUrl}) => {

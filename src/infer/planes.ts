@@ -44,9 +44,8 @@ export async function superResolvePlanes(
   const multiple = sizeMultiple(model.metadata.config);
   const gridR = tileGrid(rows, opts.tile, opts.overlap, multiple);
   const gridC = tileGrid(cols, opts.tile, opts.overlap, multiple);
-  const tileEdge = Math.max(multiple, Math.floor(opts.tile / multiple) * multiple);
-  const tileR = gridR.origins.length > 1 ? tileEdge : rows;
-  const tileC = gridC.origins.length > 1 ? tileEdge : cols;
+  const tileR = gridR.size;
+  const tileC = gridC.size;
   const tiles: {plane: number; r: number; c: number}[] = [];
   for (let p = 0; p < n; p++) {
     gridR.origins.forEach((_, r) => gridC.origins.forEach((__, c) => tiles.push({plane: p, r, c})));

@@ -8,10 +8,12 @@ export interface TileGrid {
   origins: number[];
   /** Padded length the tiles cover (≥ the plane's). */
   covered: number;
+  /** Tile edge along this axis (the whole length when one tile suffices). */
+  size: number;
 }
 
 export function tileGrid(length: number, tile: number, overlap: number, multiple: number): TileGrid {
-  if (length <= tile) return {origins: [0], covered: length};
+  if (length <= tile) return {origins: [0], covered: length, size: length};
   // Cover exactly what a whole-plane pass covers (the length padded to the multiple), with tiles and
   // origins on that multiple, so every tile sees the same padding and window grid as the whole plane.
   const covered = Math.ceil(length / multiple) * multiple;
@@ -20,7 +22,7 @@ export function tileGrid(length: number, tile: number, overlap: number, multiple
   const origins: number[] = [];
   for (let o = 0; o + size < covered; o += stride) origins.push(o);
   origins.push(covered - size);
-  return {origins, covered};
+  return {origins, covered, size};
 }
 
 /**

@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import {MODEL_FORMAT, MODEL_FORMAT_VERSION, type IsotropicModel, type ModelMetadata} from './model.ts';
 import {validateConfig} from './config.ts';
 import type {Params} from './params.ts';
+import {isHttpUrl} from '../util/url.ts';
 
 /** Weights beyond the network's own (e.g. optimizer state in checkpoints) go under this prefix. */
 export const EXTRA_PREFIX = 'extra/';
@@ -90,14 +91,14 @@ export async function modelFromArtifacts(artifacts: tf.io.ModelArtifacts): Promi
 let loads = 0;
 
 function saveHandlerFor(url: string): tf.io.IOHandler {
-  if (/^https?:\/\//.test(url)) return putHandler(url);
+  if (isHttpUrl(url)) return putHandler(url);
   const handlers = tf.io.getSaveHandlers(url);
   if (handlers.length === 0) throw new Error(`no way to save a model to "${url}"`);
   return handlers[0];
 }
 
 function loadHandlerFor(url: string): tf.io.IOHandler {
-  if (/^https?:\/\//.test(url) || url.startsWith('/') || url.startsWith('.')) {
+  if (isHttpUrl(url) || url.startsWith('/') || url.startsWith('.')) {
     return tf.io.http(url.endsWith('.json') ? url : `${url.replace(/\/$/, '')}/model.json`);
   }
   const handlers = tf.io.getLoadHandlers(url);

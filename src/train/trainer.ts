@@ -79,6 +79,7 @@ export class Trainer {
   private readonly normalise: (v: number) => number;
   private validationSet?: {input: tf.Tensor4D; target: tf.Tensor4D; interpolatedPsnr: number};
   private step = 0;
+  private checkpointedStep = -1;
   // Written by pause()/stop() while run() awaits, hence read through status().
   private state: TrainerState = 'idle';
   private resumeWaiter?: () => void;
@@ -167,7 +168,7 @@ export class Trainer {
         if (this.step % checkpointEvery === 0 || this.step === steps) await this.checkpoint();
         await yieldToEventLoop();
       }
-      if (this.status === 'stopped') await this.checkpoint();
+      if (this.status === 'stopped' && this.checkpointedStep !== this.step) await this.checkpoint();
       else this.state = 'done';
       return this.state;
     } catch (e) {
@@ -261,6 +262,7 @@ export class Trainer {
     weights.forEach((w, i) => (state[`optimizer/${String(i).padStart(4, '0')}`] = w.tensor));
     try {
       await this.hooks.onCheckpoint(this.model, state, this.step);
+      this.checkpointedStep = this.step;
     } finally {
       weights[0].tensor.dispose(); // the iteration count is a fresh scalar; the moments are the optimizer's own
     }

@@ -4,7 +4,7 @@ import {rampWeights, tileGrid} from '../../src/infer/tiles.ts';
 
 describe('tile grid', () => {
   it('a plane that fits is one tile', () => {
-    assert.deepEqual(tileGrid(100, 128, 32, 8), {origins: [0], covered: 100});
+    assert.deepEqual(tileGrid(100, 128, 32, 8), {origins: [0], covered: 100, size: 100});
   });
 
   it('covers the length padded to the multiple, with aligned origins, the last tile flush with the end', () => {
