@@ -1,3 +1,4 @@
+import {readFileSync, readdirSync} from 'node:fs';
 import {fileURLToPath} from 'node:url';
 import {defineConfig, type Plugin} from 'vite';
 
@@ -20,8 +21,25 @@ function neuroglancerWorkerUrls(): Plugin {
   };
 }
 
+/**
+ * The tfjs wasm backend (the fallback where there is neither WebGPU nor WebGL)
+ * fetches its .wasm binaries at run time; the chunk worker looks for them in
+ * `tfjs-wasm/` beside itself.
+ */
+function tfjsWasmBinaries(): Plugin {
+  const dir = here('./node_modules/@tensorflow/tfjs-backend-wasm/dist/');
+  return {
+    name: 'tfjs-wasm-binaries',
+    generateBundle() {
+      for (const name of readdirSync(dir).filter((n) => n.endsWith('.wasm'))) {
+        this.emitFile({type: 'asset', fileName: `assets/tfjs-wasm/${name}`, source: readFileSync(dir + name)});
+      }
+    },
+  };
+}
+
 export default defineConfig({
-  plugins: [neuroglancerWorkerUrls()],
+  plugins: [neuroglancerWorkerUrls(), tfjsWasmBinaries()],
   root: here('./plugin'),
   base: './',
   resolve: {

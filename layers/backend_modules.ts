@@ -1,2 +1,3 @@
 // Every backend module of our layers, loaded into the chunk worker by plugin/chunk_worker.ts.
 import './worker_probe/backend.ts';
+import './isotropic/backend.ts';

@@ -14,4 +14,20 @@ declare module 'neuroglancer/unstable/chunk_manager/frontend.js' {
   export class ChunkManager extends RefCounted {
     constructor(chunkQueueManager: ChunkQueueManager);
   }
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  type Constructor<T> = new (...args: any[]) => T;
+  export function WithParameters<T extends Constructor<object>, P>(
+    base: T,
+    parametersConstructor: {new (): P; RPC_ID: string},
+  ): T & Constructor<{parameters: P}>;
+}
+
+declare module 'neuroglancer/unstable/chunk_manager/backend.js' {
+  import type {RPC} from 'neuroglancer/unstable/worker_rpc.js';
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  type Constructor<T> = new (...args: any[]) => T;
+  export function WithParameters<T extends Constructor<object>, P>(
+    base: T,
+    parametersConstructor: {new (): P; RPC_ID: string},
+  ): T & Constructor<{parameters: P; rpc: RPC | null; rpcId: number | null; chunkManager: unknown}>;
 }

@@ -17,7 +17,9 @@ import {UrlHashBinding} from 'neuroglancer/unstable/ui/url_hash_binding.js';
 import {bindTitle} from 'neuroglancer/unstable/ui/title.js';
 import {StatusMessage} from 'neuroglancer/unstable/status.js';
 import {DisplayContext} from 'neuroglancer/unstable/display_context.js';
+import {registerProvider} from 'neuroglancer/unstable/datasource/default_provider.js';
 import {PluginDataContext} from './data_context.ts';
+import {IsotropicDataSourceProvider} from '../layers/isotropic/frontend.ts';
 import {WorkerProbe} from '../layers/worker_probe/frontend.ts';
 import {showWorkerStatus} from './status_line.ts';
 
@@ -53,6 +55,8 @@ function setupViewer(): Viewer {
   return viewer;
 }
 
+// Data sources must be registered before the viewer is built.
+registerProvider(new IsotropicDataSourceProvider());
 const viewer = setupViewer();
 const probe = viewer.registerDisposer(new WorkerProbe(viewer.dataContext.rpc!));
 showWorkerStatus(probe);

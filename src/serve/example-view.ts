@@ -4,6 +4,7 @@ import {promises as fs} from 'node:fs';
 import FileSystemStore from '@zarrita/storage/fs';
 import {boundsCentre, openOmeZarr} from '../io/ome-zarr-reader.ts';
 import {DATA_PREFIX, type RunningServer} from './server.ts';
+import {formatSourceUrl} from '../io/source-url.ts';
 
 /** The bundled example's anisotropic volume (see examples/README.md). */
 export const EXAMPLE_VOLUME = 'medulla-aniso.ome.zarr';
@@ -29,6 +30,7 @@ export async function viewState(origin: string, dataDir: string, volume: string)
   // Display grid: the finest spacing on every axis, so an isotropic layer lines up voxel for voxel.
   const fine = Math.min(...vol.desc.levels[0].scale);
   const centre = boundsCentre(vol); // z, y, x
+  const name = volume.replace(/\.ome\.zarr$|\.zarr$/, '');
   return {
     dimensions: {x: [fine * unit, 'm'], y: [fine * unit, 'm'], z: [fine * unit, 'm']},
     position: [centre[2] / fine, centre[1] / fine, centre[0] / fine],
@@ -38,7 +40,13 @@ export async function viewState(origin: string, dataDir: string, volume: string)
       {
         type: 'image',
         source: `zarr://${origin}${DATA_PREFIX}${volume}/`,
-        name: volume.replace(/\.ome\.zarr$|\.zarr$/, ''),
+        name,
+      },
+      // Key 2 (or a click on its name) toggles it: the isotropic layer drawn over the raw one.
+      {
+        type: 'image',
+        source: isotropicSourceUrl(`${origin}${DATA_PREFIX}${volume}`, await findModelFor(dataDir, volume)),
+        name: `${name} isotropic`,
       },
     ],
     layout: '4panel',
@@ -47,4 +55,39 @@ export async function viewState(origin: string, dataDir: string, volume: string)
 
 export function viewUrl(origin: string, state: Record<string, unknown>): string {
   return `${origin}/#!${encodeURIComponent(JSON.stringify(state))}`;
+}
+
+export interface ModelRef {
+  /** Relative to the volume, as the layer's `model` option takes it. */
+  path: string;
+  version?: string;
+}
+
+/**
+ * The model to show a volume with: its own `isotropic-models/latest/` (which the
+ * layer finds by default), else a model under `<data>/models/` trained on it.
+ */
+export async function findModelFor(dataDir: string, volume: string): Promise<ModelRef | undefined> {
+  if (await readMetadata(path.join(dataDir, volume, 'isotropic-models/latest/model.json'))) return undefined;
+  const modelsDir = path.join(dataDir, 'models');
+  const names = await fs.readdir(modelsDir).catch(() => [] as string[]);
+  for (const name of names.sort()) {
+    const metadata = await readMetadata(path.join(modelsDir, name, 'model.json'));
+    if (metadata && path.basename(metadata.trainingData ?? '') === volume) {
+      return {path: `../models/${name}/`, version: metadata.versionHash};
+    }
+  }
+  return undefined;
+}
+
+async function readMetadata(file: string): Promise<{trainingData?: string; versionHash?: string} | undefined> {
+  try {
+    return JSON.parse(await fs.readFile(file, 'utf8')).userDefinedMetadata?.isotropic;
+  } catch {
+    return undefined;
+  }
+}
+
+export function isotropicSourceUrl(datasetUrl: string, model?: ModelRef): string {
+  return formatSourceUrl({datasetUrl, model: model?.path, version: model?.version});
 }

@@ -1,0 +1,156 @@
+/**
+ * The isotropic layer in the chunk worker: computes each requested isotropic
+ * chunk from the anisotropic input (src/chunk), with the network on the levels
+ * it serves, interpolation elsewhere and while the model loads. Network work runs
+ * one chunk at a time, visible chunks first; a chunk that leaves the view is
+ * cancelled in its fetches, in the queue and between network batches.
+ */
+import * as zarr from 'zarrita';
+import {WithParameters} from 'neuroglancer/unstable/chunk_manager/backend.js';
+import {computeChunkBounds, VolumeChunkSource, type VolumeChunk} from 'neuroglancer/unstable/sliceview/volume/backend.js';
+import {registerSharedObject, type RPC} from 'neuroglancer/unstable/worker_rpc.js';
+import {ByteBudgetCache} from '../../src/chunk/byte-budget-cache.ts';
+import {computeIsotropicChunk, type ComputedChunk, type RegionReader} from '../../src/chunk/compute.ts';
+import {toDtype} from '../../src/chunk/dtype.ts';
+import {ExclusiveQueue} from '../../src/chunk/exclusive-queue.ts';
+import {isotropicGrid, planChunk} from '../../src/chunk/plan.ts';
+import {decodedChunkBytes, strictChunkStore, zarrRegionReader, type DecodedChunk} from '../../src/chunk/zarr-region.ts';
+import {sizeMultiple} from '../../src/model/config.ts';
+import type {IsotropicModel} from '../../src/model/model.ts';
+import {deviceBytes, trimDevicePool} from '../../src/tf/device-memory.ts';
+import {DEFAULT_INPUT_CACHE_BYTES, IsotropicChunkSourceParameters, LAYER_STATUS_RPC_ID, type LayerStatus} from './base.ts';
+import {ensureBackend, isDeviceLoss, networkModel, recoverFromDeviceLoss, type NetworkModel} from './worker-network.ts';
+import * as tf from '@tensorflow/tfjs';
+
+/** Decoded input chunks, shared by every isotropic source in this worker. */
+const inputCache = new ByteBudgetCache<DecodedChunk>(DEFAULT_INPUT_CACHE_BYTES, decodedChunkBytes);
+/** The network runs one chunk at a time for all layers. */
+const networkQueue = new ExclusiveQueue();
+const inputArrays = new Map<string, Promise<zarr.Array<zarr.DataType, zarr.Readable>>>();
+let peakTensorBytes = 0;
+
+function openInputArray(url: string, missing: 'error' | 'fill'): Promise<zarr.Array<zarr.DataType, zarr.Readable>> {
+  const key = `${missing}:${url}`;
+  let array = inputArrays.get(key);
+  if (!array) {
+    array = zarr.open(zarr.root(strictChunkStore(new zarr.FetchStore(url), missing)), {kind: 'array'});
+    array.catch(() => inputArrays.delete(key));
+    inputArrays.set(key, array);
+  }
+  return array;
+}
+
+/** Neuroglancer's chunk queue priority: tier first (visible, prefetch, recent), then order within it. */
+function priorityOf(chunk: VolumeChunk): number {
+  const c = chunk as unknown as {priorityTier: number; priority: number};
+  return -c.priorityTier * 1e12 + Math.max(-1e11, Math.min(1e11, c.priority));
+}
+
+export class IsotropicVolumeChunkSourceBackend extends WithParameters(VolumeChunkSource, IsotropicChunkSourceParameters) {
+  private readonly grid = isotropicGrid(this.parameters.inputShape, this.parameters.rho);
+  private readonly network?: NetworkModel;
+  private reader?: Promise<RegionReader>;
+  /** Chunks were served by interpolation while the model loaded: recompute them once it is ready. */
+  private servedBeforeModel = false;
+
+  constructor(rpc: RPC, options: unknown) {
+    super(rpc, options);
+    const {modelUrl, modelVersion, memoryBudget, backends} = this.parameters;
+    if (!modelUrl) return;
+    const network = networkModel(modelUrl, modelVersion, memoryBudget, backends);
+    this.network = network;
+    this.report({kind: 'model', state: network.state, url: modelUrl, version: modelVersion});
+    ensureBackend(backends).then(
+      (choice) => this.report({kind: 'backend', backend: choice.backend, notice: choice.notice}),
+      (e: Error) => this.report({kind: 'backend', backend: 'none', notice: e.message}),
+    );
+    network.ready.then(() => {
+      if (this.wasDisposed) return;
+      const m = network.model?.metadata;
+      this.report({kind: 'model', state: network.state, url: modelUrl, version: m?.versionHash, error: network.error, name: m?.trainingData});
+      if (network.state === 'ready' && this.servedBeforeModel) {
+        const queueManager = (this.chunkManager as unknown as {queueManager: {invalidateSourceCache(s: unknown): void}}).queueManager;
+        queueManager.invalidateSourceCache(this);
+      }
+    });
+  }
+
+  private get wasDisposed(): boolean {
+    return (this as unknown as {refCount: number}).refCount === 0;
+  }
+
+  async download(chunk: VolumeChunk, signal: AbortSignal): Promise<void> {
+    const corner = computeChunkBounds(this as never, chunk as never); // x, y, z
+    const size = chunk.chunkDataSize!;
+    const start: [number, number, number] = [corner[2], corner[1], corner[0]];
+    const box = {start, end: [start[0] + size[2], start[1] + size[1], start[2] + size[0]] as [number, number, number]};
+    const reader = await (this.reader ??= openInputArray(this.parameters.arrayUrl, this.parameters.missing).then((a) =>
+      zarrRegionReader(a, inputCache, this.parameters.arrayUrl),
+    ));
+    let result: ComputedChunk;
+    let usedModel = false;
+    let queued = 0;
+    try {
+      const model = this.network?.state === 'ready' ? this.network.model : undefined;
+      if (this.network?.state === 'loading') this.servedBeforeModel = true;
+      usedModel = model !== undefined;
+      if (model) {
+        const enqueued = performance.now();
+        result = await networkQueue.enqueue(
+          async () => {
+            queued = performance.now() - enqueued;
+            return this.computeWithRecovery(box, reader, signal);
+          },
+          () => priorityOf(chunk),
+          signal,
+        );
+      } else {
+        result = await this.compute(box, reader, undefined, signal);
+      }
+    } catch (e) {
+      if (!signal.aborted) this.report({kind: 'chunk-failed', error: (e as Error).message});
+      throw e;
+    }
+    chunk.data = toDtype(result.data, this.parameters.dtype);
+    const budget = this.parameters.memoryBudget;
+    if (usedModel) trimDevicePool(budget);
+    // tfjs is only touched once the network has run (the backend may still be starting).
+    const tensorBytes = usedModel ? tf.memory().numBytes : 0;
+    peakTensorBytes = Math.max(peakTensorBytes, tensorBytes);
+    this.report({
+      kind: 'chunk',
+      usedModel,
+      report: {voxels: result.data.length, networkPixels: result.networkPixels, timings: result.timings, queued},
+      memory: {tensorBytes, peakTensorBytes, deviceBytes: usedModel ? deviceBytes() : undefined, inputCacheBytes: inputCache.stats.bytes, inputCacheBudget: inputCache.budgetBytes},
+    });
+  }
+
+  private compute(box: {start: [number, number, number]; end: [number, number, number]}, reader: RegionReader, model: IsotropicModel | undefined, signal: AbortSignal) {
+    const multiple = model ? sizeMultiple(model.metadata.config) : 1;
+    const plan = planChunk(this.grid, box, {halo: model ? multiple : 0, multiple, fuse: this.parameters.fuse, interpolation: 'cubic'});
+    return computeIsotropicChunk(plan, reader, model, {
+      fuse: this.parameters.fuse,
+      interpolation: 'cubic',
+      plane: {maxPixels: this.network?.maxPixels},
+      signal,
+    });
+  }
+
+  /** A lost GPU device is recovered (fresh backend, weights uploaded again) and the chunk retried once. */
+  private async computeWithRecovery(box: {start: [number, number, number]; end: [number, number, number]}, reader: RegionReader, signal: AbortSignal) {
+    try {
+      return await this.compute(box, reader, this.network!.model, signal);
+    } catch (e) {
+      if (signal.aborted || !isDeviceLoss(e)) throw e;
+      await recoverFromDeviceLoss();
+      this.report({kind: 'recovered', error: (e as Error).message});
+      return this.compute(box, reader, this.network!.model, signal);
+    }
+  }
+
+  private report(status: LayerStatus): void {
+    this.rpc?.invoke(LAYER_STATUS_RPC_ID, {id: this.rpcId, status});
+  }
+}
+// The cast: the base class comes from modules without type declarations.
+registerSharedObject(IsotropicChunkSourceParameters.RPC_ID)(IsotropicVolumeChunkSourceBackend as never);

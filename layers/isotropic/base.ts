@@ -1,0 +1,63 @@
+/**
+ * What the isotropic layer's frontend (main thread) and backend (chunk worker)
+ * share: the chunk source parameters, which travel by structured clone, and the
+ * status messages the backend sends back.
+ */
+import type {Vec3} from '../../src/io/ngff.ts';
+import type {Fusion} from '../../src/chunk/plan.ts';
+import type {ChunkTimings} from '../../src/chunk/compute.ts';
+
+export const ISOTROPIC_CHUNK_SOURCE_RPC_ID = 'ng-isotropic/IsotropicVolumeChunkSource';
+export const LAYER_STATUS_RPC_ID = 'ng-isotropic/IsotropicVolumeChunkSource.status';
+
+export class IsotropicChunkSourceParameters {
+  /** The input level's Zarr array (URL ending in '/'). */
+  arrayUrl!: string;
+  /** Input level shape, z y x. */
+  inputShape!: Vec3;
+  /** z spacing / lateral spacing of the input level. */
+  rho!: number;
+  dtype!: string;
+  fuse!: Fusion;
+  missing!: 'error' | 'fill';
+  /** Set on the levels the network serves (the base level). */
+  modelUrl?: string;
+  /** Expected version hash of the model (from the view's URL). */
+  modelVersion?: string;
+  /** Budget for tfjs tensors and device buffers the layer holds, bytes. */
+  memoryBudget!: number;
+  /** tfjs backends to try, in order (default: WebGPU, WebGL, wasm, cpu). */
+  backends?: ('webgpu' | 'webgl' | 'wasm' | 'cpu')[];
+  static RPC_ID = ISOTROPIC_CHUNK_SOURCE_RPC_ID;
+}
+
+export const DEFAULT_MEMORY_BUDGET = 512 * 2 ** 20;
+export const DEFAULT_INPUT_CACHE_BYTES = 256 * 2 ** 20;
+
+export interface ChunkReport {
+  /** Output voxels. */
+  voxels: number;
+  /** Pixels sent through the network (with halos); 0 for interpolation. */
+  networkPixels: number;
+  timings: ChunkTimings;
+  /** Time the chunk waited for the network queue, ms. */
+  queued: number;
+}
+
+export interface MemoryReport {
+  /** Bytes held in tfjs tensors after the chunk. */
+  tensorBytes: number;
+  /** Largest tfjs byte count seen during a chunk. */
+  peakTensorBytes: number;
+  /** Device buffer bytes tfjs holds (allocated, pooled included), where the backend says. */
+  deviceBytes?: number;
+  inputCacheBytes: number;
+  inputCacheBudget: number;
+}
+
+export type LayerStatus =
+  | {kind: 'backend'; backend: string; notice?: string}
+  | {kind: 'model'; state: 'loading' | 'ready' | 'failed'; url: string; version?: string; error?: string; name?: string}
+  | {kind: 'chunk'; report: ChunkReport; memory: MemoryReport; usedModel: boolean}
+  | {kind: 'chunk-failed'; error: string}
+  | {kind: 'recovered'; error: string};

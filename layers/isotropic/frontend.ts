@@ -1,0 +1,237 @@
+/**
+ * The isotropic layer's data source (main thread): `isotropic+zarr://<dataset>`
+ * reads the anisotropic input's metadata, checks the model against it, and
+ * declares the isotropic volume — same x/y, z spacing = lateral spacing, placed so
+ * that its voxels land on the grid of an isotropic acquisition of the same
+ * sample — whose chunks the chunk worker computes (backend.ts).
+ */
+import {makeDataBoundsBoundingBoxAnnotationSet} from 'neuroglancer/unstable/annotation/index.js';
+import {WithParameters} from 'neuroglancer/unstable/chunk_manager/frontend.js';
+import {makeCoordinateSpace, makeIdentityTransform, makeIdentityTransformedBoundingBox} from 'neuroglancer/unstable/coordinate_transform.js';
+import type {DataSource, DataSourceProvider, GetDataSourceOptions} from 'neuroglancer/unstable/datasource/index.js';
+import {DataType} from 'neuroglancer/unstable/sliceview/base.js';
+import {makeDefaultVolumeChunkSpecifications, VolumeType, type VolumeSourceOptions} from 'neuroglancer/unstable/sliceview/volume/base.js';
+import {MultiscaleVolumeChunkSource, VolumeChunkSource} from 'neuroglancer/unstable/sliceview/volume/frontend.js';
+import {registerRPC, type RPC} from 'neuroglancer/unstable/worker_rpc.js';
+import {isotropicLevelOrigin, openAnisotropicInput, type AnisotropicInput} from '../../src/io/anisotropic-input.ts';
+import {metresPerUnit} from '../../src/io/units.ts';
+import {checkModelFits, type ModelMetadata} from '../../src/model/model.ts';
+import {IsotropicChunkSourceParameters, LAYER_STATUS_RPC_ID, type LayerStatus} from './base.ts';
+import {modelUrlFor, parseSourceUrl, SCHEME, type IsotropicSourceOptions} from '../../src/io/source-url.ts';
+import {readPageSettings} from './page-settings.ts';
+import {debugHooks, LayerStatusDisplay, type LayerRecord, type LoadedChunk} from './status.ts';
+
+const DATA_TYPES: Record<string, DataType> = {uint8: DataType.UINT8, uint16: DataType.UINT16, float32: DataType.FLOAT32};
+
+/**
+ * Chunk shapes (x, y, z) of the network level: flat chunks along each view
+ * plane, so an xz panel asks for whole xz planes (the network's input) and the
+ * halo cost is spread over a large plane. Neuroglancer picks per panel the
+ * layout whose chunks cover most of the panel's plane.
+ */
+export const NETWORK_CHUNK_LAYOUTS: [number, number, number][] = [
+  [256, 8, 256], // xz panels
+  [8, 256, 256], // yz panels
+  [256, 256, 32], // xy panels
+];
+const INTERPOLATED_CHUNK: [number, number, number] = [64, 64, 64];
+
+/** The library's type declarations stop short of these classes' constructors and members. */
+const VolumeChunkSourceBase = VolumeChunkSource as unknown as new (chunkManager: unknown, options: unknown) => object;
+const MultiscaleBase = MultiscaleVolumeChunkSource as unknown as abstract new (chunkManager: unknown) => MultiscaleVolumeChunkSource & {
+  chunkManager: {getChunkSource(c: unknown, o: unknown): unknown};
+};
+
+class IsotropicVolumeChunkSource extends WithParameters(VolumeChunkSourceBase, IsotropicChunkSourceParameters) {
+  status?: LayerStatusDisplay;
+  constructor(chunkManager: unknown, options: {status?: LayerStatusDisplay}) {
+    super(chunkManager, options);
+    this.status = options.status;
+    this.status?.attach();
+    if ((this as unknown as {parameters: IsotropicChunkSourceParameters}).parameters.modelUrl) networkSources.add(this);
+  }
+
+  disposed(): void {
+    this.status?.detach();
+    networkSources.delete(this);
+    (VolumeChunkSource.prototype as unknown as {disposed(): void}).disposed.call(this);
+  }
+}
+
+/** Base-level chunk sources alive in this page (for the debug hook). */
+const networkSources = new Set<IsotropicVolumeChunkSource>();
+debugHooks.loadedChunks = (withData) => {
+  const out: LoadedChunk[] = [];
+  for (const source of networkSources) {
+    const {chunks, spec} = source as unknown as {chunks: Map<string, {chunkGridPosition: Float32Array; chunkDataSize: Uint32Array; data: ArrayLike<number> | null}>; spec: {chunkDataSize: Uint32Array}};
+    for (const chunk of chunks.values()) {
+      if (!chunk.data) continue;
+      out.push({layout: [...spec.chunkDataSize], grid: [...chunk.chunkGridPosition], size: [...chunk.chunkDataSize], data: withData ? Array.from(chunk.data) : []});
+    }
+  }
+  return out;
+};
+
+registerRPC(LAYER_STATUS_RPC_ID, function (this: RPC, x: {id: number; status: LayerStatus}) {
+  const source = this.get(x.id) as IsotropicVolumeChunkSource | undefined;
+  source?.status?.update(x.status);
+});
+
+interface LevelSpec {
+  parameters: IsotropicChunkSourceParameters;
+  /** Isotropic shape x, y, z. */
+  shape: [number, number, number];
+  /** chunk → multiscale (base isotropic voxel) transform, (rank+1)², column-major. */
+  transform: Float32Array;
+  layouts: [number, number, number][];
+}
+
+export class IsotropicMultiscaleVolumeChunkSource extends MultiscaleBase {
+  readonly volumeType = VolumeType.IMAGE;
+  readonly dataType: DataType;
+  readonly modelSpace;
+  readonly levels: LevelSpec[];
+
+  constructor(
+    chunkManager: unknown,
+    readonly input: AnisotropicInput,
+    options: IsotropicSourceOptions,
+    model: {url?: string; version?: string},
+    readonly status: LayerStatusDisplay,
+  ) {
+    super(chunkManager as never);
+    const settings = readPageSettings();
+    this.dataType = DATA_TYPES[input.dtype];
+    const base = input.levels[0];
+    const lateral0 = base.scale[2];
+    const origin0 = isotropicLevelOrigin(base);
+    this.levels = input.levels.map((level, i) => {
+      const lateral = level.scale[2];
+      const f = lateral / lateral0;
+      const origin = isotropicLevelOrigin(level);
+      const shapeZyx = [Math.round(level.shape[0] * level.rho), level.shape[1], level.shape[2]];
+      const transform = new Float32Array(16);
+      // Model coordinates are world positions in base lateral spacings, a voxel spanning [j, j + 1)
+      // around its centre j + ½ (neuroglancer's convention). Voxel j of this level has its centre
+      // at origin + j·lateral, so chunk coordinate c maps to f·c + origin/lateral0 − f/2.
+      for (let d = 0; d < 3; d++) {
+        const zyx = 2 - d; // model dimension d is x, y, z
+        transform[d * 4 + d] = f;
+        transform[12 + d] = origin[zyx] / lateral0 - f / 2;
+      }
+      transform[15] = 1;
+      const useNetwork = i === 0 && model.url !== undefined;
+      return {
+        parameters: {
+          arrayUrl: level.arrayUrl,
+          inputShape: level.shape,
+          rho: Math.max(1, level.rho),
+          dtype: input.dtype,
+          fuse: options.fuse,
+          missing: options.missing,
+          modelUrl: useNetwork ? model.url : undefined,
+          modelVersion: useNetwork ? model.version : undefined,
+          memoryBudget: settings.memoryBudget,
+          backends: settings.backends,
+        },
+        shape: [shapeZyx[2], shapeZyx[1], shapeZyx[0]],
+        transform,
+        layouts: i === 0 ? NETWORK_CHUNK_LAYOUTS : [INTERPOLATED_CHUNK],
+      };
+    });
+    const unit = metresPerUnit(input.unit);
+    const shape0 = this.levels[0].shape;
+    const lowerBounds = Float64Array.from([2, 1, 0], (zyx) => origin0[zyx] / lateral0 - 0.5);
+    const upperBounds = lowerBounds.map((l, d) => l + shape0[d]);
+    this.modelSpace = makeCoordinateSpace({
+      names: ['x', 'y', 'z'],
+      units: ['m', 'm', 'm'],
+      scales: Float64Array.of(lateral0 * unit, lateral0 * unit, lateral0 * unit),
+      boundingBoxes: [makeIdentityTransformedBoundingBox({lowerBounds, upperBounds})],
+    });
+  }
+
+  get rank(): number {
+    return 3;
+  }
+
+  getSources(volumeSourceOptions: VolumeSourceOptions) {
+    const alternatives = NETWORK_CHUNK_LAYOUTS.length;
+    const perLevel = this.levels.map((level) =>
+      Array.from({length: alternatives}, (_, a) => {
+        const size = level.layouts[Math.min(a, level.layouts.length - 1)];
+        const [spec] = makeDefaultVolumeChunkSpecifications({
+          rank: 3,
+          chunkToMultiscaleTransform: level.transform,
+          dataType: this.dataType,
+          upperVoxelBound: Float32Array.from(level.shape),
+          volumeType: this.volumeType,
+          chunkDataSizes: [Uint32Array.from(size)],
+          volumeSourceOptions,
+        });
+        const chunkSource = this.chunkManager.getChunkSource(IsotropicVolumeChunkSource, {spec, parameters: level.parameters, status: this.status}) as VolumeChunkSource;
+        return {chunkSource, chunkToMultiscaleTransform: level.transform};
+      }),
+    );
+    // neuroglancer wants [alternative][level].
+    return Array.from({length: alternatives}, (_, a) => perLevel.map((level) => level[a]));
+  }
+}
+
+/** Reads model.json only (not the weights) and decides what the layer will run. */
+async function resolveModel(options: IsotropicSourceOptions, input: AnisotropicInput, signal: AbortSignal): Promise<LayerRecord['model']> {
+  const url = modelUrlFor(options);
+  if (!url) return {state: 'none', reason: 'no model asked for (model=none)'};
+  let response: Response;
+  try {
+    response = await fetch(url, {signal});
+  } catch (e) {
+    return {state: 'failed', url, error: `cannot reach the model at ${url}: ${(e as Error).message}`};
+  }
+  if (!response.ok) {
+    if (options.model === undefined) return {state: 'none', reason: `no model at ${url} — train one from the training panel`};
+    return {state: 'failed', url, error: `the model at ${url} cannot be read (HTTP ${response.status})`};
+  }
+  let metadata: ModelMetadata | undefined;
+  try {
+    metadata = ((await response.json()) as {userDefinedMetadata?: {isotropic?: ModelMetadata}}).userDefinedMetadata?.isotropic;
+  } catch {
+    /* reported below */
+  }
+  if (!metadata) return {state: 'failed', url, error: `${url} is not an isotropic model file`};
+  try {
+    checkModelFits(metadata, {rho: input.levels[0].rho, dtype: input.dtype, channels: 1, name: input.name || options.datasetUrl});
+  } catch (e) {
+    return {state: 'failed', url, error: (e as Error).message};
+  }
+  if (options.version && metadata.versionHash !== options.version) {
+    return {state: 'failed', url, error: `the view asks for model version ${options.version}, but ${url} now holds version ${metadata.versionHash ?? 'unknown'}`};
+  }
+  return {state: 'loading', url, version: metadata.versionHash};
+}
+
+export class IsotropicDataSourceProvider implements DataSourceProvider {
+  get scheme() {
+    return SCHEME;
+  }
+  get description() {
+    return 'anisotropic OME-Zarr shown isotropic (super-resolved in the browser)';
+  }
+
+  async get(options: GetDataSourceOptions): Promise<DataSource> {
+    const parsed = parseSourceUrl(options.providerUrl);
+    if (parsed.axis !== 'z') throw new Error(`axis=${parsed.axis}: only volumes whose coarse axis is z are supported; reorder the axes when converting`);
+    const input = await openAnisotropicInput(parsed.datasetUrl, parsed.voxel);
+    const model = await resolveModel(parsed, input, options.signal);
+    const status = new LayerStatusDisplay(`${SCHEME}://${options.providerUrl}`, model);
+    const runnable = model.state === 'loading' ? {url: model.url, version: model.version} : {};
+    const volume = new IsotropicMultiscaleVolumeChunkSource(options.registry.chunkManager, input, parsed, runnable, status);
+    return {
+      modelTransform: makeIdentityTransform(volume.modelSpace),
+      subsources: [
+        {id: 'default', default: true, subsource: {volume}},
+        {id: 'bounds', default: true, subsource: {staticAnnotations: makeDataBoundsBoundingBoxAnnotationSet(volume.modelSpace.bounds)}},
+      ],
+    };
+  }
+}

@@ -1,0 +1,133 @@
+/**
+ * What the isotropic layer tells its user, in neuroglancer's status area: which
+ * model it runs (or that it shows cubic interpolation, and why), a fallback from
+ * WebGPU, chunks that failed. Also keeps running figures (per-chunk timings,
+ * memory) that the viewer benchmark and tests read from `window.ngIsotropic`.
+ */
+import {StatusMessage} from 'neuroglancer/unstable/status.js';
+import type {ChunkReport, LayerStatus, MemoryReport} from './base.ts';
+
+export interface LayerRecord {
+  /** The layer's source URL. */
+  url: string;
+  model: {state: 'none' | 'loading' | 'ready' | 'failed'; url?: string; version?: string; error?: string; reason?: string};
+  backend?: {backend: string; notice?: string};
+  chunks: (ChunkReport & {usedModel: boolean})[];
+  failures: string[];
+  recoveries: string[];
+  memory?: MemoryReport;
+}
+
+const records: LayerRecord[] = [];
+
+/** A computed chunk as the viewer holds it, for tests and benchmarks. */
+export interface LoadedChunk {
+  /** Chunk shape of its layout (x, y, z): which panel orientation it serves. */
+  layout: number[];
+  /** Chunk grid position (x, y, z). */
+  grid: number[];
+  /** Actual size (x, y, z), smaller at the volume's far edges. */
+  size: number[];
+  data: number[];
+}
+
+/** Set by frontend.ts: lists the base-level chunks the viewer holds. */
+export const debugHooks: {loadedChunks?: (withData: boolean) => LoadedChunk[]} = {};
+
+(globalThis as {ngIsotropic?: unknown}).ngIsotropic = {
+  layers: records,
+  loadedChunks: (withData = false) => debugHooks.loadedChunks?.(withData) ?? [],
+};
+
+export class LayerStatusDisplay {
+  readonly record: LayerRecord;
+  private readonly message = new StatusMessage(false);
+  private readonly notices = new Map<string, StatusMessage>();
+  private failures = 0;
+
+  constructor(url: string, model: LayerRecord['model']) {
+    this.record = {url, model, chunks: [], failures: [], recoveries: []};
+    records.push(this.record);
+    this.message.element.dataset.ngIsotropic = 'model';
+    this.showModel();
+  }
+
+  update(status: LayerStatus): void {
+    const r = this.record;
+    switch (status.kind) {
+      case 'backend':
+        r.backend = {backend: status.backend, notice: status.notice};
+        if (status.notice) this.notice('backend', `Isotropic layer: the network runs on ${status.backend} — ${status.notice}`, status.backend === 'none');
+        break;
+      case 'model':
+        r.model = {...r.model, state: status.state, url: status.url, version: status.version ?? r.model.version, error: status.error};
+        this.showModel();
+        break;
+      case 'chunk':
+        r.chunks.push({...status.report, usedModel: status.usedModel});
+        r.memory = status.memory;
+        break;
+      case 'chunk-failed':
+        r.failures.push(status.error);
+        this.failures++;
+        this.notice('failed', `Isotropic layer: ${this.failures} chunk(s) could not be computed — ${status.error}`, true);
+        break;
+      case 'recovered':
+        r.recoveries.push(status.error);
+        StatusMessage.showTemporaryMessage(`Isotropic layer: the GPU device was lost and has been restarted (${status.error})`, 8000);
+        break;
+    }
+  }
+
+  private showModel(): void {
+    const {state, url, version, error, reason} = this.record.model;
+    const name = url ? modelName(url) : '';
+    this.message.element.dataset.state = state;
+    if (state === 'ready') {
+      this.message.setText(`Isotropic layer: model ${name}${version ? ` (${version})` : ''}`);
+      // Once running, the model needs no standing message.
+      setTimeout(() => this.record.model.state === 'ready' && this.message.setVisible(false), 4000);
+    } else if (state === 'loading') {
+      this.message.setText(`Isotropic layer: loading model ${name} — showing cubic interpolation meanwhile`);
+    } else if (state === 'failed') {
+      this.message.setErrorMessage(`Isotropic layer: showing cubic interpolation — ${error}`);
+    } else {
+      this.message.setText(`Isotropic layer: showing cubic interpolation — ${reason ?? 'no model'}`);
+    }
+    this.message.setVisible(true);
+  }
+
+  private notice(key: string, text: string, error = false): void {
+    let m = this.notices.get(key);
+    if (!m) {
+      m = new StatusMessage(false);
+      this.notices.set(key, m);
+    }
+    if (error) m.setErrorMessage(text);
+    else m.setText(text);
+    m.setVisible(true);
+  }
+
+  private sources = 0;
+
+  /** Chunk sources of the layer come and go with its panels; the status goes with the last one. */
+  attach(): void {
+    this.sources++;
+  }
+
+  detach(): void {
+    if (--this.sources === 0) this.dispose();
+  }
+
+  dispose(): void {
+    this.message.dispose();
+    for (const m of this.notices.values()) m.dispose();
+    const i = records.indexOf(this.record);
+    if (i >= 0) records.splice(i, 1);
+  }
+}
+
+function modelName(url: string): string {
+  const parts = url.replace(/\/model\.json$/, '').split('/');
+  return parts.at(-1) || url;
+}

@@ -1,0 +1,60 @@
+/**
+ * Runs jobs one at a time (the network saturates the device on its own; running
+ * chunks side by side only makes each one late), highest priority first. The
+ * priority is read when a job is picked, so chunks that became visible meanwhile
+ * overtake. A job whose signal aborts while queued is dropped without running.
+ */
+interface Job {
+  run: () => Promise<unknown>;
+  priority: () => number;
+  signal?: AbortSignal;
+  resolve: (v: unknown) => void;
+  reject: (e: unknown) => void;
+}
+
+export class ExclusiveQueue {
+  private readonly jobs = new Set<Job>();
+  private running = false;
+
+  get pending(): number {
+    return this.jobs.size;
+  }
+
+  /** `priority`: larger runs first. */
+  enqueue<T>(run: () => Promise<T>, priority: () => number = () => 0, signal?: AbortSignal): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      if (signal?.aborted) return reject(signal.reason);
+      const job: Job = {run, priority, signal, resolve: resolve as (v: unknown) => void, reject};
+      signal?.addEventListener(
+        'abort',
+        () => {
+          if (this.jobs.delete(job)) reject(signal.reason);
+        },
+        {once: true},
+      );
+      this.jobs.add(job);
+      this.pump();
+    });
+  }
+
+  private pump(): void {
+    if (this.running) return;
+    let best: Job | undefined;
+    let bestPriority = -Infinity;
+    for (const job of this.jobs) {
+      const p = job.priority();
+      if (best === undefined || p > bestPriority) {
+        best = job;
+        bestPriority = p;
+      }
+    }
+    if (!best) return;
+    const job = best;
+    this.jobs.delete(job);
+    this.running = true;
+    job.run().then(job.resolve, job.reject).finally(() => {
+      this.running = false;
+      this.pump();
+    });
+  }
+}

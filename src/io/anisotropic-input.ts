@@ -1,0 +1,95 @@
+/**
+ * An anisotropic input volume as the isotropic layer sees it: every pyramid
+ * level with its array location, shape, voxel size, NGFF translation and
+ * anisotropy. Opens OME-Zarr groups (NGFF 0.4/0.5) and plain 3-D Zarr arrays
+ * (whose voxel size the caller supplies).
+ */
+import * as zarr from 'zarrita';
+import type {Vec3} from './ngff.ts';
+import {openOmeZarr} from './ome-zarr-reader.ts';
+
+export const SUPPORTED_DTYPES = ['uint8', 'uint16', 'float32'];
+
+export interface InputLevel {
+  /** Location of the level's array: a URL (or path) ending in '/'. */
+  arrayUrl: string;
+  /** z, y, x */
+  shape: Vec3;
+  /** Voxel spacing z, y, x, in `unit`. */
+  scale: Vec3;
+  /** Centre of voxel (0, 0, 0), z, y, x, in `unit`. */
+  translation: Vec3;
+  /** z spacing / lateral spacing (≥ 1 once the level is isotropic). */
+  rho: number;
+}
+
+export interface AnisotropicInput {
+  name: string;
+  unit: string;
+  dtype: string;
+  /** Zarr chunk shape of the base level (z, y, x). */
+  chunks: Vec3;
+  levels: InputLevel[];
+}
+
+/** `voxel`: x, y, z spacing in nanometres, required for a plain array. */
+export async function openAnisotropicInput(datasetUrl: string, voxel?: [number, number, number]): Promise<AnisotropicInput> {
+  const base = datasetUrl.endsWith('/') ? datasetUrl : `${datasetUrl}/`;
+  const store = new zarr.FetchStore(base);
+  let node: zarr.Array<zarr.DataType, zarr.Readable> | zarr.Group<zarr.Readable>;
+  try {
+    node = await zarr.open(zarr.root(store));
+  } catch (e) {
+    if (e instanceof zarr.NotFoundError) throw new Error(`no Zarr group or array at ${base} (no zarr.json, .zgroup or .zarray found)`);
+    throw new Error(`cannot read ${base}: ${(e as Error).message}`);
+  }
+  let input: AnisotropicInput;
+  if (node instanceof zarr.Array) {
+    if (!voxel) throw new Error(`${base} is a plain Zarr array without voxel sizes: add the option voxel=x,y,z (nm)`);
+    if (node.shape.length !== 3) throw new Error(`expected a 3-D volume, found ${node.shape.length} dimensions (shape ${node.shape.join('×')})`);
+    const [vx, vy, vz] = voxel;
+    input = {
+      name: base.replace(/\/$/, '').split('/').pop() ?? '',
+      unit: 'nanometer',
+      dtype: node.dtype,
+      chunks: node.chunks as Vec3,
+      levels: [{arrayUrl: base, shape: node.shape as Vec3, scale: [vz, vy, vx], translation: [0, 0, 0], rho: vz / vx}],
+    };
+  } else {
+    const vol = await openOmeZarr(store).catch((e: Error) => {
+      throw new Error(`${base} is not an OME-Zarr volume: ${e.message}`);
+    });
+    input = {
+      name: vol.desc.name,
+      unit: vol.desc.unit,
+      dtype: vol.dtype,
+      chunks: vol.arrays[0].chunks as Vec3,
+      levels: vol.desc.levels.map((level, i) => ({
+        arrayUrl: new URL(`${level.path.replace(/\/$/, '')}/`, base).href,
+        shape: vol.arrays[i].shape as Vec3,
+        scale: level.scale,
+        translation: level.translation,
+        rho: level.scale[0] / level.scale[2],
+      })),
+    };
+  }
+  checkInput(input);
+  return input;
+}
+
+function checkInput(input: AnisotropicInput): void {
+  if (!SUPPORTED_DTYPES.includes(input.dtype)) {
+    throw new Error(`unsupported data type ${input.dtype} (supported: ${SUPPORTED_DTYPES.join(', ')})`);
+  }
+  const [sz, sy, sx] = input.levels[0].scale;
+  if (Math.abs(sx - sy) / sx > 1e-6) throw new Error(`x and y spacings differ (${sx} vs ${sy} ${input.unit}); only z may be the coarse axis`);
+  if (sz < sx * (1 - 1e-6)) throw new Error(`z spacing ${sz} is finer than the lateral spacing ${sx} ${input.unit}: nothing to make isotropic`);
+  if (input.levels[0].shape.some((n) => n < 2)) throw new Error(`volume of shape ${input.levels[0].shape.join('×')} is not 3-D data (a dimension has fewer than 2 voxels)`);
+}
+
+/** Centre of the isotropic reconstruction's voxel (0,0,0) for a level: slices spaced `lateral` apart. */
+export function isotropicLevelOrigin(level: InputLevel): Vec3 {
+  const [tz, ty, tx] = level.translation;
+  const lateral = level.scale[2];
+  return [tz - (lateral * (level.rho - 1)) / 2, ty, tx];
+}

@@ -1,0 +1,86 @@
+/**
+ * The isotropic layer's source URL:
+ *
+ *   isotropic+zarr://<http(s) URL of an anisotropic OME-Zarr group or Zarr array>[?option=value&…]
+ *
+ * Options: `model` (a model folder or model.json URL, absolute or relative to the
+ * dataset; `none` for interpolation only; default: `<dataset>/isotropic-models/latest/`
+ * when there is one), `version` (the model's version hash: opening a view whose
+ * model has since changed says so), `fuse` (`xz`, or `xz+yz` to also run the yz
+ * planes and average), `axis` (the coarse axis, default z), `voxel` (x,y,z spacing
+ * in nm, for plain arrays without OME metadata), `missing` (`error`, or `fill` for
+ * sparse volumes whose absent chunks are intended).
+ */
+import type {Fusion} from '../chunk/plan.ts';
+
+export const SCHEME = 'isotropic+zarr';
+
+export interface IsotropicSourceOptions {
+  /** Dataset URL, with a trailing slash. */
+  datasetUrl: string;
+  /** Model URL as written (absolute or relative), 'none', or undefined for the default. */
+  model?: string;
+  version?: string;
+  fuse: Fusion;
+  axis: 'x' | 'y' | 'z';
+  /** x, y, z spacing in nanometres, for arrays without OME metadata. */
+  voxel?: [number, number, number];
+  missing: 'error' | 'fill';
+}
+
+const KNOWN = new Set(['model', 'version', 'fuse', 'axis', 'voxel', 'missing']);
+
+export function parseSourceUrl(providerUrl: string): IsotropicSourceOptions {
+  const q = providerUrl.indexOf('?');
+  const dataset = (q < 0 ? providerUrl : providerUrl.slice(0, q)).trim();
+  if (!/^https?:\/\/[^/]/.test(dataset)) {
+    throw new Error(`${SCHEME} needs the http(s) URL of an anisotropic OME-Zarr volume, e.g. ${SCHEME}://https://host/data/volume.ome.zarr — got "${dataset}"`);
+  }
+  const params = new URLSearchParams(q < 0 ? '' : providerUrl.slice(q + 1));
+  for (const key of params.keys()) {
+    if (!KNOWN.has(key)) throw new Error(`unknown ${SCHEME} option "${key}" (known: ${[...KNOWN].join(', ')})`);
+  }
+  // A '+' in a query reads as a space; accept both spellings.
+  const fuse = (params.get('fuse') ?? 'xz').replace(' ', '+');
+  if (fuse !== 'xz' && fuse !== 'xz+yz') throw new Error(`fuse must be xz or xz+yz, got "${fuse}"`);
+  const axis = params.get('axis') ?? 'z';
+  if (axis !== 'x' && axis !== 'y' && axis !== 'z') throw new Error(`axis must be x, y or z, got "${axis}"`);
+  const missing = params.get('missing') ?? 'error';
+  if (missing !== 'error' && missing !== 'fill') throw new Error(`missing must be error or fill, got "${missing}"`);
+  let voxel: [number, number, number] | undefined;
+  const voxelText = params.get('voxel');
+  if (voxelText !== null) {
+    const v = voxelText.split(',').map(Number);
+    if (v.length !== 3 || !v.every((n) => n > 0 && Number.isFinite(n))) throw new Error(`voxel must be three positive spacings x,y,z in nm, got "${voxelText}"`);
+    voxel = [v[0], v[1], v[2]];
+  }
+  return {
+    datasetUrl: dataset.endsWith('/') ? dataset : `${dataset}/`,
+    model: params.get('model') ?? undefined,
+    version: params.get('version') ?? undefined,
+    fuse,
+    axis,
+    voxel,
+    missing,
+  };
+}
+
+export function formatSourceUrl(options: Omit<IsotropicSourceOptions, 'datasetUrl' | 'fuse' | 'axis' | 'missing'> & Partial<IsotropicSourceOptions> & {datasetUrl: string}): string {
+  const params: string[] = [];
+  if (options.model !== undefined) params.push(`model=${options.model}`);
+  if (options.version) params.push(`version=${options.version}`);
+  if (options.fuse && options.fuse !== 'xz') params.push(`fuse=${options.fuse}`);
+  if (options.axis && options.axis !== 'z') params.push(`axis=${options.axis}`);
+  if (options.voxel) params.push(`voxel=${options.voxel.join(',')}`);
+  if (options.missing && options.missing !== 'error') params.push(`missing=${options.missing}`);
+  const dataset = options.datasetUrl.replace(/\/$/, '');
+  return `${SCHEME}://${dataset}${params.length ? `?${params.join('&')}` : ''}`;
+}
+
+/** The model URL to use: the option resolved against the dataset, or the default location. */
+export function modelUrlFor(options: IsotropicSourceOptions): string | undefined {
+  if (options.model === 'none') return undefined;
+  const given = options.model ?? 'isotropic-models/latest/';
+  const url = new URL(given, options.datasetUrl).href;
+  return url.endsWith('.json') ? url : `${url.replace(/\/$/, '')}/model.json`;
+}

@@ -1,0 +1,150 @@
+/**
+ * End to end: the isotropic layer in the built viewer, headless Chromium with
+ * WebGPU (SwiftShader here), a `tiny` model so it is quick. Checks that the xz
+ * panel shows the network's output, the very numbers src/infer computes for the
+ * same voxels; that toggling works; that the view URL reopens layer and model.
+ */
+import {describe, it, before, after} from 'node:test';
+import assert from 'node:assert/strict';
+import {promises as fs} from 'node:fs';
+import {PNG} from 'pngjs';
+import type {Browser, Page} from 'playwright-core';
+import {startServer, type RunningServer} from '../../src/serve/server.ts';
+import {viewState, viewUrl} from '../../src/serve/example-view.ts';
+import {loadModel} from '../../src/model/model-io.ts';
+import {fileHandler} from '../../src/model/file-store.ts';
+import {disposeModel} from '../../src/model/model.ts';
+import {reconstructVolume} from '../../src/infer/volume.ts';
+import {toDtype} from '../../src/chunk/dtype.ts';
+import {launchChromium} from '../helpers/chromium.ts';
+import {CROP_VOLUME, makeTinyModelDataDir, type TinyModelData} from '../helpers/tiny-model-data.ts';
+
+const TIMEOUT_MS = 300_000;
+
+interface LoadedChunk {
+  layout: number[];
+  grid: number[];
+  size: number[];
+  data: number[];
+}
+
+async function waitForNetworkChunks(page: Page): Promise<void> {
+  await page.waitForFunction(
+    () => {
+      const layer = (window as unknown as {ngIsotropic?: {layers: {model: {state: string}; chunks: {usedModel: boolean}[]}[]}}).ngIsotropic?.layers[0];
+      return layer?.model.state === 'ready' && layer.chunks.some((c) => c.usedModel) && window.viewer.isReady();
+    },
+    undefined,
+    {timeout: TIMEOUT_MS, polling: 500},
+  );
+}
+
+async function panelPixels(page: Page): Promise<Uint8Array> {
+  const rect = await page.evaluate(() => {
+    const r = document.querySelector('.neuroglancer-rendered-data-panel')!.getBoundingClientRect();
+    return {x: r.left + 20, y: r.top + 20, width: r.width - 40, height: r.height - 40};
+  });
+  const png = PNG.sync.read(await page.screenshot({clip: rect}));
+  const gray = new Uint8Array(png.width * png.height);
+  for (let i = 0; i < gray.length; i++) gray[i] = png.data[4 * i];
+  return gray;
+}
+
+function meanAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += Math.abs(a[i] - b[i]);
+  return s / a.length;
+}
+
+describe('the isotropic layer in the viewer', () => {
+  let server: RunningServer;
+  let browser: Browser;
+  let data: TinyModelData;
+  let url: string;
+
+  before(async () => {
+    data = await makeTinyModelDataDir();
+    server = await startServer({port: 0, dataDir: data.dir});
+    const state = await viewState(server.origin, data.dir, CROP_VOLUME);
+    // One xz panel: the network's work stays small on a CPU-emulated GPU.
+    // Zoomed so the 64-voxel crop fills the panel.
+    url = viewUrl(server.origin, {...state, layout: 'xz', crossSectionScale: 0.1});
+    browser = await launchChromium();
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+    if (data) await fs.rm(data.dir, {recursive: true, force: true});
+  });
+
+  it('shows the network output in the xz panel, equal to src/infer on the same voxels; toggles; the URL reopens layer and model', {timeout: 3 * TIMEOUT_MS}, async () => {
+    const page = await browser.newPage({viewport: {width: 800, height: 700}});
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(url);
+    await waitForNetworkChunks(page);
+
+    const layerSource: string = await page.evaluate(() => window.viewer.layerManager.managedLayers[1].layer!.dataSources[0].spec.url);
+    assert.match(layerSource, /^isotropic\+zarr:\/\/http:\/\/127\.0\.0\.1:\d+\/data\/medulla-crop\.ome\.zarr\?model=\.\.\/models\/tiny-test\/&version=[0-9a-f]{12}$/);
+    assert.ok(layerSource.endsWith(data.version));
+
+    // The chunks the xz panel shows (xz layout: 8 voxels thick in y), read back from the viewer.
+    const chunks: LoadedChunk[] = await page.evaluate(() =>
+      (window as unknown as {ngIsotropic: {loadedChunks(d: boolean): LoadedChunk[]}}).ngIsotropic.loadedChunks(true).filter((c) => c.layout[1] === 8),
+    );
+    assert.ok(chunks.length >= 1, 'no xz chunk computed');
+    const chunk = chunks[0];
+    const [sx, sy, sz] = chunk.size;
+    assert.deepEqual([sx, sz], [64, 64], 'an xz chunk spans the whole isotropic xz plane');
+
+    // src/infer on the same voxels: xz planes are independent in y, so the y slab of the chunk suffices.
+    const base = data.volume;
+    const [nz, ny, nx] = base.shape;
+    const y0 = chunk.grid[1] * 8;
+    const slab = new Float32Array(nz * sy * nx);
+    for (let z = 0; z < nz; z++) for (let y = 0; y < sy; y++) for (let x = 0; x < nx; x++) slab[(z * sy + y) * nx + x] = base.data[(z * ny + y0 + y) * nx + x];
+    const {model} = await loadModel(fileHandler(data.modelDir));
+    const reference = toDtype((await reconstructVolume(model, {data: slab, shape: [nz, sy, nx]}, {fuse: 'xz'})).data, 'uint8');
+    disposeModel(model);
+    assert.equal(chunk.data.length, reference.length);
+    let worst = 0;
+    for (let i = 0; i < reference.length; i++) worst = Math.max(worst, Math.abs(chunk.data[i] - reference[i]));
+    const mean = meanAbsDiff(chunk.data, reference);
+    assert.ok(worst <= 2 && mean < 0.1, `viewer vs src/infer: max |Δ| ${worst}, mean ${mean.toFixed(3)} grey levels`);
+
+    // Not the raw layer's look: compare with nearest-neighbour sections (slice j shows section round((j − 1.5)/4)).
+    const nearest = new Uint8Array(reference.length);
+    for (let z = 0; z < sz; z++) {
+      const s = Math.min(nz - 1, Math.max(0, Math.round((z - 1.5) / 4)));
+      for (let y = 0; y < sy; y++) for (let x = 0; x < sx; x++) nearest[(z * sy + y) * sx + x] = base.data[(s * ny + y0 + y) * nx + x];
+    }
+    assert.ok(meanAbsDiff(chunk.data, nearest) > 4, `isotropic chunk looks like nearest-neighbour sections (mean |Δ| ${meanAbsDiff(chunk.data, nearest).toFixed(2)})`);
+
+    // Toggle with the documented key: 2 hides the isotropic layer (raw shows), 2 again brings it back.
+    const shown = await panelPixels(page);
+    await page.locator('.neuroglancer-rendered-data-panel').first().hover();
+    await page.keyboard.press('2');
+    await page.waitForFunction(() => !window.viewer.layerManager.managedLayers[1].visible);
+    await page.waitForFunction(() => window.viewer.isReady());
+    const raw = await panelPixels(page);
+    // An unchanged panel differs by < 0.1 (rendering noise); cubic vs blocky sections by about 2.
+    assert.ok(meanAbsDiff(shown, raw) > 1, `toggling changed nothing in the xz panel (mean |Δ| ${meanAbsDiff(shown, raw).toFixed(2)})`);
+    await page.keyboard.press('2');
+    await page.waitForFunction(() => window.viewer.layerManager.managedLayers[1].visible && window.viewer.isReady());
+    assert.ok(meanAbsDiff(shown, await panelPixels(page)) < 1, 'toggling back did not restore the isotropic view');
+
+    // The page URL in a fresh browser profile rebuilds the same layer with the same model.
+    await page.waitForFunction(() => decodeURIComponent(location.hash).includes('isotropic+zarr'));
+    const shared = page.url();
+    const context = await browser.newContext({viewport: {width: 800, height: 700}});
+    const reopened = await context.newPage();
+    await reopened.goto(shared);
+    await waitForNetworkChunks(reopened);
+    assert.equal(await reopened.evaluate(() => window.viewer.layerManager.managedLayers[1].layer!.dataSources[0].spec.url), layerSource);
+    const version = await reopened.evaluate(() => (window as unknown as {ngIsotropic: {layers: {model: {version?: string}}[]}}).ngIsotropic.layers[0].model.version);
+    assert.equal(version, data.version);
+    assert.ok(meanAbsDiff(shown, await panelPixels(reopened)) < 1, 'the reopened view shows a different image');
+    await context.close();
+    assert.deepEqual(errors, []);
+  });
+});
