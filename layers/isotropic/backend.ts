@@ -41,10 +41,16 @@ function openInputArray(url: string, missing: 'error' | 'fill'): Promise<zarr.Ar
 }
 
 /** Neuroglancer's chunk queue priority: tier first (visible, prefetch, recent), then order within it. */
+const TIER = 1e12;
 function priorityOf(chunk: VolumeChunk): number {
   const c = chunk as unknown as {priorityTier: number; priority: number};
-  return -c.priorityTier * 1e12 + Math.max(-1e11, Math.min(1e11, c.priority));
+  return -c.priorityTier * TIER + Math.max(-TIER / 10, Math.min(TIER / 10, c.priority));
 }
+/**
+ * Planes per network call: small enough that a prefetched chunk in progress
+ * lets a newly visible one through within a fraction of a chunk's time.
+ */
+const PIXELS_PER_CALL = 1 << 17;
 
 export class IsotropicVolumeChunkSourceBackend extends WithParameters(VolumeChunkSource, IsotropicChunkSourceParameters) {
   private readonly grid = isotropicGrid(this.parameters.inputShape, this.parameters.rho);
@@ -99,7 +105,9 @@ export class IsotropicVolumeChunkSourceBackend extends WithParameters(VolumeChun
         result = await networkQueue.enqueue(
           async () => {
             queued = performance.now() - enqueued;
-            return this.computeWithRecovery(box, reader, signal);
+            // Between network calls, chunks of a better tier (visible over prefetch) go first.
+            const yieldPoint = () => networkQueue.yieldTo(() => priorityOf(chunk), TIER / 2);
+            return this.computeWithRecovery(box, reader, signal, yieldPoint);
           },
           () => priorityOf(chunk),
           signal,
@@ -125,26 +133,38 @@ export class IsotropicVolumeChunkSourceBackend extends WithParameters(VolumeChun
     });
   }
 
-  private compute(box: {start: [number, number, number]; end: [number, number, number]}, reader: RegionReader, model: IsotropicModel | undefined, signal: AbortSignal) {
+  private compute(
+    box: {start: [number, number, number]; end: [number, number, number]},
+    reader: RegionReader,
+    model: IsotropicModel | undefined,
+    signal: AbortSignal,
+    yieldPoint?: () => Promise<void>,
+  ) {
     const multiple = model ? sizeMultiple(model.metadata.config) : 1;
     const plan = planChunk(this.grid, box, {halo: model ? multiple : 0, multiple, fuse: this.parameters.fuse, interpolation: 'cubic'});
     return computeIsotropicChunk(plan, reader, model, {
       fuse: this.parameters.fuse,
       interpolation: 'cubic',
-      plane: {maxPixels: this.network?.maxPixels},
+      plane: {maxPixels: Math.min(PIXELS_PER_CALL, this.network?.maxPixels ?? PIXELS_PER_CALL), yieldPoint},
       signal,
     });
   }
 
   /** A lost GPU device is recovered (fresh backend, weights uploaded again) and the chunk retried once. */
-  private async computeWithRecovery(box: {start: [number, number, number]; end: [number, number, number]}, reader: RegionReader, signal: AbortSignal) {
+  private async computeWithRecovery(
+    box: {start: [number, number, number]; end: [number, number, number]},
+    reader: RegionReader,
+    signal: AbortSignal,
+    yieldPoint: () => Promise<void>,
+  ) {
     try {
-      return await this.compute(box, reader, this.network!.model, signal);
+      return await this.compute(box, reader, this.network!.model, signal, yieldPoint);
     } catch (e) {
       if (signal.aborted || !isDeviceLoss(e)) throw e;
-      await recoverFromDeviceLoss();
+      const recovered = await recoverFromDeviceLoss();
       this.report({kind: 'recovered', error: (e as Error).message});
-      return this.compute(box, reader, this.network!.model, signal);
+      this.report({kind: 'backend', backend: recovered.backend, notice: recovered.notice});
+      return this.compute(box, reader, this.network!.model, signal, yieldPoint);
     }
   }
 

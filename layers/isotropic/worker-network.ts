@@ -7,18 +7,37 @@
 import * as tf from '@tensorflow/tfjs';
 import {initBackend, type BackendChoice, type BackendName} from '../../src/tf/backend.ts';
 import {modelFromArtifacts} from '../../src/model/model-io.ts';
-import {disposeModel, predict, type IsotropicModel} from '../../src/model/model.ts';
-import {sizeMultiple} from '../../src/model/config.ts';
+import {disposeModel, type IsotropicModel} from '../../src/model/model.ts';
+import {measureForwardMemory, pixelsWithin} from '../../src/model/memory.ts';
 
 /** Where the tfjs wasm binaries are served (the viewer build copies them next to the worker). */
-const WASM_PATHS = new URL('./tfjs-wasm/', (globalThis as {location?: Location}).location?.href ?? 'http://localhost/').href;
+let wasmPaths = new URL('./tfjs-wasm/', (globalThis as {location?: Location}).location?.href ?? 'http://localhost/').href;
+
+/** For pages that serve the tfjs wasm binaries elsewhere (tests). */
+export function setWasmPaths(prefix: string): void {
+  wasmPaths = prefix;
+}
 
 let backend: Promise<BackendChoice> | undefined;
 
 /** The first layer to ask picks the backends to try (they are a page-wide setting). */
 export function ensureBackend(preferred?: BackendName[]): Promise<BackendChoice> {
-  backend ??= initBackend(preferred, {wasmPaths: WASM_PATHS});
+  backend ??= initBackend(preferred, {wasmPaths}).then((choice) => {
+    watchDevice();
+    return choice;
+  });
   return backend;
+}
+
+/** Set when the WebGPU device reports itself lost (errors after that name it in many different ways). */
+let deviceLost: string | undefined;
+
+function watchDevice(): void {
+  deviceLost = undefined;
+  const device = (tf.backend() as unknown as {device?: GPUDevice}).device;
+  device?.lost.then((info) => {
+    deviceLost = info.message || info.reason || 'lost';
+  });
 }
 
 export type ModelState = 'loading' | 'ready' | 'failed';
@@ -57,6 +76,7 @@ export class NetworkModel {
       throw new Error(`cannot load the model from ${this.url}: ${(e as Error).message}`);
     }
     await this.build();
+    await this.calibrate();
     const version = this.model!.metadata.versionHash;
     if (this.expectedVersion && version !== this.expectedVersion) {
       throw new Error(`the view asks for model version ${this.expectedVersion}, but ${this.url} now holds version ${version ?? 'unknown'}`);
@@ -69,12 +89,26 @@ export class NetworkModel {
     const {model, extra} = await modelFromArtifacts(this.artifacts!);
     tf.dispose(Object.values(extra));
     this.model = model;
-    this.maxPixels = await calibrateMaxPixels(model, this.memoryBudget);
   }
 
-  /** After a lost device: new backend instance, weights uploaded again. */
+  /**
+   * Sizes network calls so that the layer's tfjs memory stays within half the
+   * budget (the other half is headroom for device buffers tfjs keeps pooled).
+   */
+  private async calibrate(): Promise<void> {
+    const memory = await measureForwardMemory(this.model!);
+    this.maxPixels = pixelsWithin(this.model!, memory, this.memoryBudget / 2);
+  }
+
+  /**
+   * After a lost device: weights uploaded again to the new backend instance (the
+   * call size measured before still holds). The old weights died with the
+   * device; disposing them would touch freed buffers.
+   */
   async rebuild(): Promise<void> {
-    if (this.artifacts) await this.build();
+    if (!this.artifacts) return;
+    this.model = undefined;
+    await this.build();
   }
 }
 
@@ -90,37 +124,38 @@ export function networkModel(url: string, version: string | undefined, memoryBud
   return m;
 }
 
-/**
- * Measures the peak tfjs bytes per pixel of one forward pass and returns the
- * pixels per call that fit half the budget left after the weights (the other
- * half is headroom for pooled buffers and the next call's inputs).
- */
-async function calibrateMaxPixels(model: IsotropicModel, budget: number): Promise<number> {
-  const side = 2 * sizeMultiple(model.metadata.config);
-  const weights = [...model.params.values()].reduce((s, v) => s + v.size * 4, 0);
-  const x = tf.zeros([1, side, side, 1]) as tf.Tensor4D;
-  const before = tf.memory().numBytes;
-  const info = await tf.profile(() => predict(model, x));
-  tf.dispose(x);
-  tf.dispose(info.result as tf.Tensor);
-  const perPixel = Math.max(1, (info.peakBytes - before) / (side * side));
-  const pixels = Math.floor((budget - weights) / 2 / perPixel);
-  return Math.max(side * side, Math.min(1 << 20, pixels));
-}
-
 export function isDeviceLoss(e: unknown): boolean {
+  if (deviceLost !== undefined) return true;
   const message = String((e as Error)?.message ?? e);
-  return /device (was )?lost|GPUDevice.*lost|destroyed device|Device is lost|DXGI_ERROR_DEVICE/i.test(message);
+  return /device (was )?lost|GPUDevice.*lost|destroyed device|Device is lost|DXGI_ERROR_DEVICE|external Instance reference no longer exists/i.test(message);
 }
 
-/** Swaps in a fresh WebGPU backend instance after the device was lost, then rebuilds the loaded models. */
-export async function recoverFromDeviceLoss(): Promise<void> {
+/**
+ * After the device was lost: a fresh instance of the same backend (new device),
+ * checked with a small readback; where the device cannot come back, the next
+ * backend (WebGL, wasm, cpu) takes over. Loaded models are rebuilt on it.
+ * Returns the backend now running and, if it changed, why.
+ */
+export async function recoverFromDeviceLoss(): Promise<{backend: string; notice?: string}> {
   const name = tf.getBackend();
-  const factory = tf.findBackendFactory(name);
-  if (!factory) throw new Error(`cannot restart the ${name} backend`);
-  tf.removeBackend(name);
-  tf.registerBackend(name, factory);
-  await tf.setBackend(name);
-  await tf.ready();
+  let notice: string | undefined;
+  try {
+    const factory = tf.findBackendFactory(name);
+    if (!factory) throw new Error(`cannot restart the ${name} backend`);
+    tf.removeBackend(name);
+    tf.registerBackend(name, factory);
+    if (!(await tf.setBackend(name))) throw new Error(`${name} did not start again`);
+    await tf.ready();
+    watchDevice();
+    // Large enough to run on the device (tfjs computes tiny ops on the CPU).
+    const probe = tf.tidy(() => tf.matMul(tf.ones([128, 128]), tf.ones([128, 128])));
+    await probe.data();
+    probe.dispose();
+  } catch (e) {
+    const fallback = (['webgl', 'wasm', 'cpu'] as BackendName[]).filter((b) => b !== name);
+    const choice = await initBackend(fallback, {wasmPaths});
+    notice = `the ${name} device could not be restarted (${(e as Error).message}); continuing on ${choice.backend}`;
+  }
   for (const m of models.values()) if (m.state === 'ready') await m.rebuild();
+  return {backend: tf.getBackend(), notice};
 }

@@ -3,6 +3,8 @@
  * chunks side by side only makes each one late), highest priority first. The
  * priority is read when a job is picked, so chunks that became visible meanwhile
  * overtake. A job whose signal aborts while queued is dropped without running.
+ * A running job may call `yieldTo` between its steps: waiting jobs that matter
+ * more run first (nested, so still one at a time), then it carries on.
  */
 interface Job {
   run: () => Promise<unknown>;
@@ -37,8 +39,20 @@ export class ExclusiveQueue {
     });
   }
 
-  private pump(): void {
-    if (this.running) return;
+  /**
+   * Called by the running job between steps: runs every waiting job whose
+   * priority exceeds `current()` by more than `margin`, then returns.
+   */
+  async yieldTo(current: () => number, margin = 0): Promise<void> {
+    for (;;) {
+      const next = this.best();
+      if (!next || next.priority() <= current() + margin) return;
+      this.jobs.delete(next);
+      await next.run().then(next.resolve, next.reject);
+    }
+  }
+
+  private best(): Job | undefined {
     let best: Job | undefined;
     let bestPriority = -Infinity;
     for (const job of this.jobs) {
@@ -48,8 +62,13 @@ export class ExclusiveQueue {
         bestPriority = p;
       }
     }
-    if (!best) return;
-    const job = best;
+    return best;
+  }
+
+  private pump(): void {
+    if (this.running) return;
+    const job = this.best();
+    if (!job) return;
     this.jobs.delete(job);
     this.running = true;
     job.run().then(job.resolve, job.reject).finally(() => {

@@ -27,6 +27,8 @@ export interface PlaneInferenceOptions {
    */
   flips: 'none' | 'x' | 'xz';
   signal?: AbortSignal;
+  /** Awaited before each network call: lets a scheduler run more urgent work in between. */
+  yieldPoint?: () => Promise<void>;
 }
 
 export const DEFAULT_PLANE_OPTIONS: PlaneInferenceOptions = {tile: 256, overlap: 48, batch: 8, maxPixels: 1 << 18, flips: 'none'};
@@ -59,6 +61,7 @@ export async function superResolvePlanes(
   const perCall = Math.max(1, Math.min(opts.batch, Math.floor(opts.maxPixels / tileSize)));
 
   for (let start = 0; start < tiles.length; start += perCall) {
+    await opts.yieldPoint?.();
     opts.signal?.throwIfAborted();
     const batch = tiles.slice(start, start + perCall);
     const input = new Float32Array(batch.length * tileSize);

@@ -105,18 +105,20 @@ export function relativePositionIndex(m: number): Int32Array {
 /**
  * One-hot [M⁴, (2M−1)²] selecting each pair's table row: the bias is then a
  * matMul, whose gradient is fast everywhere (gather's is slow on wasm).
- * Kept for the life of the page: one small constant per window size.
+ * Kept for the life of the backend instance: one small constant per window size
+ * (a backend restarted after a lost GPU device needs its own copy).
  */
-const relativeSelectorCache = new Map<number, tf.Tensor2D>();
+const relativeSelectorCache = new Map<number, {backend: tf.KernelBackend; selector: tf.Tensor2D}>();
 function relativePositionSelector(m: number): tf.Tensor2D {
-  let selector = relativeSelectorCache.get(m);
+  const cached = relativeSelectorCache.get(m);
+  let selector = cached?.backend === tf.backend() ? cached.selector : undefined;
   if (!selector) {
     const index = relativePositionIndex(m);
     const t = (2 * m - 1) ** 2;
     const data = new Float32Array(index.length * t);
     index.forEach((k, i) => (data[i * t + k] = 1));
     selector = tf.keep(tf.tensor2d(data, [index.length, t]));
-    relativeSelectorCache.set(m, selector);
+    relativeSelectorCache.set(m, {backend: tf.backend(), selector});
   }
   return selector;
 }

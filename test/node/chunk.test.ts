@@ -5,7 +5,9 @@ import path from 'node:path';
 import FileSystemStore from '@zarrita/storage/fs';
 import {initBackend} from '../../src/tf/backend.ts';
 import {presetConfig, sizeMultiple} from '../../src/model/config.ts';
-import {createModel, disposeModel, type IsotropicModel} from '../../src/model/model.ts';
+import * as tf from '@tensorflow/tfjs';
+import {createModel, disposeModel, predict, type IsotropicModel} from '../../src/model/model.ts';
+import {measureForwardMemory, pixelsWithin} from '../../src/model/memory.ts';
 import {openOmeZarr} from '../../src/io/ome-zarr-reader.ts';
 import {readBaseLevel} from '../../src/io/anisotropic-volume.ts';
 import {reconstructVolume} from '../../src/infer/volume.ts';
@@ -163,6 +165,29 @@ describe('chunk computation agrees with the whole-volume pass', () => {
     }
   });
 
+  it('network calls sized for a memory budget stay within it (measured peak of the pass)', async () => {
+    for (const preset of ['tiny', 'default']) {
+      const m = createModel({...model.metadata, config: presetConfig(preset)}, 5);
+      try {
+        const budget = 96 * 2 ** 20;
+        const pixels = pixelsWithin(m, await measureForwardMemory(m), budget);
+        const side = Math.floor(Math.sqrt(pixels));
+        assert.ok(side >= 32, `${preset}: only ${pixels} pixels fit`);
+        const x = tf.zeros([1, side, side, 1]) as tf.Tensor4D;
+        const before = tf.memory().numBytes;
+        const info = await tf.profile(() => predict(m, x));
+        tf.dispose([x, info.result as tf.Tensor]);
+        const weights = [...m.params.values()].reduce((s, v) => s + v.size * 4, 0);
+        const held = weights + (info.peakBytes - before);
+        assert.ok(held <= budget, `${preset}: a ${side}² call peaked at ${(held / 2 ** 20).toFixed(1)} MB of a ${budget / 2 ** 20} MB budget`);
+        // …and it is not needlessly small: twice the side would not fit.
+        assert.ok(pixelsWithin(m, await measureForwardMemory(m), budget) < 4 * side * side);
+      } finally {
+        disposeModel(m);
+      }
+    }
+  });
+
   it('an aborted chunk stops before the network runs', async () => {
     const grid = isotropicGrid(shape, rho);
     const plan = planChunk(grid, {start: [0, 0, 0], end: [16, 8, 32]}, {halo: 8, multiple: 8, fuse: 'xz', interpolation: 'cubic'});
@@ -210,6 +235,24 @@ describe('cancellation', () => {
     assert.deepEqual(await Promise.all([first, high, low]), ['first', 'high', 'low']);
     assert.deepEqual(order, ['first', 'high', 'low']);
     assert.equal(maxActive, 1);
+  });
+
+  it('a running job yields to a more urgent one between its steps, not to a less urgent one', async () => {
+    const queue = new ExclusiveQueue();
+    const order: string[] = [];
+    let step!: () => void;
+    const running = queue.enqueue(async () => {
+      order.push('prefetch:1');
+      await new Promise<void>((r) => (step = r));
+      await queue.yieldTo(() => 1, 10);
+      order.push('prefetch:2');
+    }, () => 1);
+    await Promise.resolve();
+    const visible = queue.enqueue(async () => void order.push('visible'), () => 100);
+    const lesser = queue.enqueue(async () => void order.push('lesser'), () => 5);
+    step();
+    await Promise.all([running, visible, lesser]);
+    assert.deepEqual(order, ['prefetch:1', 'visible', 'prefetch:2', 'lesser']);
   });
 
   it('a shared load is aborted only when every waiter has gone', async () => {
