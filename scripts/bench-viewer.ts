@@ -35,7 +35,7 @@ interface LayerRecord {
   backend?: {backend: string; notice?: string};
   chunks: ChunkRecord[];
   failures: string[];
-  memory?: {tensorBytes: number; peakTensorBytes: number; deviceBytes?: number; inputCacheBytes: number; inputCacheBudget: number};
+  memory?: {tensorBytes: number; maxHeldTensorBytes: number; budget: number; deviceBytes?: number; inputCacheBytes: number; inputCacheBudget: number};
 }
 
 const timeoutMs = +values.timeout! * 1000;
@@ -152,7 +152,8 @@ const summary = {
 if (values.json) {
   console.log(JSON.stringify(summary, null, 2));
 } else {
-  const mb = (b?: number) => (b === undefined ? 'n/a' : `${(b / 2 ** 20).toFixed(1)} MB`);
+  // performance.memory is not exposed in workers: 0 there means "not measured".
+  const mb = (b?: number) => (!b ? 'n/a' : `${(b / 2 ** 20).toFixed(1)} MB`);
   const ms = (v: number) => `${v.toFixed(0)} ms`;
   const i = summary.isotropic;
   console.log(`viewer benchmark: ${values.volume}, one xz panel, ${values.steps} steps of ${values.step} voxels in y`);
@@ -167,6 +168,8 @@ if (values.json) {
   console.log(`  queued       median ${ms(i.queuedMs.median).padEnd(9)} p95 ${ms(i.queuedMs.p95)}`);
   console.log(`chunk total / bare network time for its voxels: median ${i.totalOverBareNetwork.median.toFixed(2)}×, p95 ${i.totalOverBareNetwork.p95.toFixed(2)}× (target ≤ 1.5×)`);
   const m = i.memory;
-  console.log(`tfjs held by the layer: tensors ${mb(m?.tensorBytes)} (peak ${mb(m?.peakTensorBytes)}), device buffers ${mb(m?.deviceBytes)}; input cache ${mb(m?.inputCacheBytes)} of ${mb(m?.inputCacheBudget)}`);
+  console.log(
+    `tfjs held by the layer between chunks: tensors ${mb(m?.tensorBytes)} (max ${mb(m?.maxHeldTensorBytes)}), device buffers ${mb(m?.deviceBytes)}; budget ${mb(m?.budget)}; input cache ${mb(m?.inputCacheBytes)} of ${mb(m?.inputCacheBudget)}`,
+  );
   if (i.failures) console.log(`${i.failures} chunk(s) failed`);
 }

@@ -22,12 +22,16 @@ import {DEFAULT_INPUT_CACHE_BYTES, IsotropicChunkSourceParameters, LAYER_STATUS_
 import {ensureBackend, isDeviceLoss, networkModel, recoverFromDeviceLoss, type NetworkModel} from './worker-network.ts';
 import * as tf from '@tensorflow/tfjs';
 
+/** Neuroglancer's chunk queue priority: tier first (visible 0, prefetch 1, recent 2), then order within it. */
+const TIER = 1e12;
+
 /** Decoded input chunks, shared by every isotropic source in this worker. */
 const inputCache = new ByteBudgetCache<DecodedChunk>(DEFAULT_INPUT_CACHE_BYTES, decodedChunkBytes);
-/** The network runs one chunk at a time for all layers. */
-const networkQueue = new ExclusiveQueue();
+/** The network runs one chunk at a time for all layers; chunks that fell to the "recent" tier wait. */
+const networkQueue = new ExclusiveQueue(-1.5 * TIER);
 const inputArrays = new Map<string, Promise<zarr.Array<zarr.DataType, zarr.Readable>>>();
-let peakTensorBytes = 0;
+/** Largest tfjs tensor bytes held between chunks (the weights and cached constants). */
+let maxHeldTensorBytes = 0;
 
 function openInputArray(url: string, missing: 'error' | 'fill'): Promise<zarr.Array<zarr.DataType, zarr.Readable>> {
   const key = `${missing}:${url}`;
@@ -40,8 +44,6 @@ function openInputArray(url: string, missing: 'error' | 'fill'): Promise<zarr.Ar
   return array;
 }
 
-/** Neuroglancer's chunk queue priority: tier first (visible, prefetch, recent), then order within it. */
-const TIER = 1e12;
 function priorityOf(chunk: VolumeChunk): number {
   const c = chunk as unknown as {priorityTier: number; priority: number};
   return -c.priorityTier * TIER + Math.max(-TIER / 10, Math.min(TIER / 10, c.priority));
@@ -90,13 +92,11 @@ export class IsotropicVolumeChunkSourceBackend extends WithParameters(VolumeChun
     const size = chunk.chunkDataSize!;
     const start: [number, number, number] = [corner[2], corner[1], corner[0]];
     const box = {start, end: [start[0] + size[2], start[1] + size[1], start[2] + size[0]] as [number, number, number]};
-    const reader = await (this.reader ??= openInputArray(this.parameters.arrayUrl, this.parameters.missing).then((a) =>
-      zarrRegionReader(a, inputCache, this.parameters.arrayUrl),
-    ));
     let result: ComputedChunk;
     let usedModel = false;
     let queued = 0;
     try {
+      const reader = await this.inputReader();
       const model = this.network?.state === 'ready' ? this.network.model : undefined;
       if (this.network?.state === 'loading') this.servedBeforeModel = true;
       usedModel = model !== undefined;
@@ -105,8 +105,13 @@ export class IsotropicVolumeChunkSourceBackend extends WithParameters(VolumeChun
         result = await networkQueue.enqueue(
           async () => {
             queued = performance.now() - enqueued;
-            // Between network calls, chunks of a better tier (visible over prefetch) go first.
-            const yieldPoint = () => networkQueue.yieldTo(() => priorityOf(chunk), TIER / 2);
+            // Between network calls: let the worker's event loop run (fetches, decoding, other layers'
+            // interpolated chunks: the wasm backend computes on this thread), then chunks of a better
+            // tier (visible over prefetch) go first.
+            const yieldPoint = async () => {
+              await new Promise((resolve) => setTimeout(resolve, 0));
+              await networkQueue.yieldTo(() => priorityOf(chunk), TIER / 2);
+            };
             return this.computeWithRecovery(box, reader, signal, yieldPoint);
           },
           () => priorityOf(chunk),
@@ -124,13 +129,32 @@ export class IsotropicVolumeChunkSourceBackend extends WithParameters(VolumeChun
     if (usedModel) trimDevicePool(budget);
     // tfjs is only touched once the network has run (the backend may still be starting).
     const tensorBytes = usedModel ? tf.memory().numBytes : 0;
-    peakTensorBytes = Math.max(peakTensorBytes, tensorBytes);
+    maxHeldTensorBytes = Math.max(maxHeldTensorBytes, tensorBytes);
     this.report({
       kind: 'chunk',
       usedModel,
       report: {voxels: result.data.length, networkPixels: result.networkPixels, timings: result.timings, queued},
-      memory: {tensorBytes, peakTensorBytes, deviceBytes: usedModel ? deviceBytes() : undefined, inputCacheBytes: inputCache.stats.bytes, inputCacheBudget: inputCache.budgetBytes},
+      memory: {
+        tensorBytes,
+        maxHeldTensorBytes,
+        budget,
+        deviceBytes: usedModel ? deviceBytes() : undefined,
+        inputCacheBytes: inputCache.stats.bytes,
+        inputCacheBudget: inputCache.budgetBytes,
+      },
     });
+  }
+
+  private inputReader(): Promise<RegionReader> {
+    const {arrayUrl, missing} = this.parameters;
+    this.reader ??= openInputArray(arrayUrl, missing).then(
+      (array) => zarrRegionReader(array, inputCache, arrayUrl),
+      (e: Error) => {
+        this.reader = undefined; // try again with the next chunk
+        throw new Error(`cannot open the input array ${arrayUrl}: ${e.message}`);
+      },
+    );
+    return this.reader;
   }
 
   private compute(

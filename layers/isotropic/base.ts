@@ -47,8 +47,10 @@ export interface ChunkReport {
 export interface MemoryReport {
   /** Bytes held in tfjs tensors after the chunk. */
   tensorBytes: number;
-  /** Largest tfjs byte count seen during a chunk. */
-  peakTensorBytes: number;
+  /** Largest `tensorBytes` so far in this worker. */
+  maxHeldTensorBytes: number;
+  /** The layer's tfjs memory budget (network calls are sized to half of it; pooled device buffers are trimmed to it). */
+  budget: number;
   /** Device buffer bytes tfjs holds (allocated, pooled included), where the backend says. */
   deviceBytes?: number;
   inputCacheBytes: number;

@@ -63,10 +63,21 @@ const networkSources = new Set<IsotropicVolumeChunkSource>();
 debugHooks.loadedChunks = (withData) => {
   const out: LoadedChunk[] = [];
   for (const source of networkSources) {
-    const {chunks, spec} = source as unknown as {chunks: Map<string, {chunkGridPosition: Float32Array; chunkDataSize: Uint32Array; data: ArrayLike<number> | null}>; spec: {chunkDataSize: Uint32Array}};
+    const {chunks, spec, parameters} = source as unknown as {
+      chunks: Map<string, {chunkGridPosition: Float32Array; chunkDataSize: Uint32Array | null; data: ArrayLike<number> | null}>;
+      spec: {chunkDataSize: Uint32Array};
+      parameters: IsotropicChunkSourceParameters;
+    };
     for (const chunk of chunks.values()) {
       if (!chunk.data) continue;
-      out.push({layout: [...spec.chunkDataSize], grid: [...chunk.chunkGridPosition], size: [...chunk.chunkDataSize], data: withData ? Array.from(chunk.data) : []});
+      out.push({
+        layout: [...spec.chunkDataSize],
+        grid: [...chunk.chunkGridPosition],
+        size: [...(chunk.chunkDataSize ?? spec.chunkDataSize)],
+        data: withData ? Array.from(chunk.data) : [],
+        modelUrl: parameters.modelUrl!,
+        modelVersion: parameters.modelVersion,
+      });
     }
   }
   return out;

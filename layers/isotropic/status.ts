@@ -6,6 +6,7 @@
  */
 import {StatusMessage} from 'neuroglancer/unstable/status.js';
 import type {ChunkReport, LayerStatus, MemoryReport} from './base.ts';
+import {useModel, type LayerLike} from './use-model.ts';
 
 export interface LayerRecord {
   /** The layer's source URL. */
@@ -29,6 +30,9 @@ export interface LoadedChunk {
   /** Actual size (x, y, z), smaller at the volume's far edges. */
   size: number[];
   data: number[];
+  /** The model that computed it. */
+  modelUrl: string;
+  modelVersion?: string;
 }
 
 /** Set by frontend.ts: lists the base-level chunks the viewer holds. */
@@ -37,6 +41,13 @@ export const debugHooks: {loadedChunks?: (withData: boolean) => LoadedChunk[]} =
 (globalThis as {ngIsotropic?: unknown}).ngIsotropic = {
   layers: records,
   loadedChunks: (withData = false) => debugHooks.loadedChunks?.(withData) ?? [],
+  /** useModel(layerName, modelUrl, version?): swap the model of an isotropic layer (see use-model.ts). */
+  useModel: (name: string, model: string, version?: string) => {
+    const viewer = (globalThis as {viewer?: {layerManager: {getLayerByName(n: string): LayerLike | undefined}}}).viewer;
+    const layer = viewer?.layerManager.getLayerByName(name);
+    if (!layer) throw new Error(`no layer named "${name}"`);
+    return useModel(layer, model, version);
+  },
 };
 
 export class LayerStatusDisplay {

@@ -4,7 +4,9 @@
  * priority is read when a job is picked, so chunks that became visible meanwhile
  * overtake. A job whose signal aborts while queued is dropped without running.
  * A running job may call `yieldTo` between its steps: waiting jobs that matter
- * more run first (nested, so still one at a time), then it carries on.
+ * more run first (nested, so still one at a time), then it carries on. Jobs
+ * whose priority is below `minPriority` are parked, not run (the chunk is no
+ * longer wanted, though nobody cancelled it); a timer looks at them again.
  */
 interface Job {
   run: () => Promise<unknown>;
@@ -17,6 +19,12 @@ interface Job {
 export class ExclusiveQueue {
   private readonly jobs = new Set<Job>();
   private running = false;
+  private recheck?: ReturnType<typeof setTimeout>;
+
+  constructor(
+    private readonly minPriority = -Infinity,
+    private readonly recheckMs = 250,
+  ) {}
 
   get pending(): number {
     return this.jobs.size;
@@ -52,12 +60,13 @@ export class ExclusiveQueue {
     }
   }
 
+  /** The most urgent runnable job. */
   private best(): Job | undefined {
     let best: Job | undefined;
     let bestPriority = -Infinity;
     for (const job of this.jobs) {
       const p = job.priority();
-      if (best === undefined || p > bestPriority) {
+      if (p >= this.minPriority && (best === undefined || p > bestPriority)) {
         best = job;
         bestPriority = p;
       }
@@ -68,7 +77,16 @@ export class ExclusiveQueue {
   private pump(): void {
     if (this.running) return;
     const job = this.best();
-    if (!job) return;
+    if (!job) {
+      // Only parked jobs left: their priority may rise again (the chunk comes back into view).
+      if (this.jobs.size && this.recheck === undefined) {
+        this.recheck = setTimeout(() => {
+          this.recheck = undefined;
+          this.pump();
+        }, this.recheckMs);
+      }
+      return;
+    }
     this.jobs.delete(job);
     this.running = true;
     job.run().then(job.resolve, job.reject).finally(() => {

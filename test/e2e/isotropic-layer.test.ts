@@ -26,17 +26,49 @@ interface LoadedChunk {
   grid: number[];
   size: number[];
   data: number[];
+  modelVersion?: string;
 }
 
-async function waitForNetworkChunks(page: Page): Promise<void> {
+/** Until the layer's model `version` is ready, has computed chunks and the panel is complete. */
+async function waitForNetworkChunks(page: Page, version: string): Promise<void> {
   await page.waitForFunction(
-    () => {
-      const layer = (window as unknown as {ngIsotropic?: {layers: {model: {state: string}; chunks: {usedModel: boolean}[]}[]}}).ngIsotropic?.layers[0];
+    (version) => {
+      const layers = (window as unknown as {ngIsotropic?: {layers: {model: {state: string; version?: string}; chunks: {usedModel: boolean}[]}[]}}).ngIsotropic?.layers ?? [];
+      const layer = layers.find((l) => l.model.version === version);
       return layer?.model.state === 'ready' && layer.chunks.some((c) => c.usedModel) && window.viewer.isReady();
     },
-    undefined,
+    version,
     {timeout: TIMEOUT_MS, polling: 500},
   );
+}
+
+/** The xz chunks (8 voxels thick in y) the viewer holds, computed with model `version`. */
+async function xzChunks(page: Page, version: string): Promise<LoadedChunk[]> {
+  const all: LoadedChunk[] = await page.evaluate(() => (window as unknown as {ngIsotropic: {loadedChunks(d: boolean): LoadedChunk[]}}).ngIsotropic.loadedChunks(true));
+  return all.filter((c) => c.layout[1] === 8 && c.modelVersion === version);
+}
+
+/** What src/infer computes for a chunk's voxels: xz planes are independent in y, so its y slab suffices. */
+async function referenceFor(chunk: LoadedChunk, modelDir: string, volume: TinyModelData["volume"]): Promise<ArrayLike<number>> {
+  const [nz, ny, nx] = volume.shape;
+  const sy = chunk.size[1];
+  const y0 = chunk.grid[1] * 8;
+  const slab = new Float32Array(nz * sy * nx);
+  for (let z = 0; z < nz; z++) for (let y = 0; y < sy; y++) for (let x = 0; x < nx; x++) slab[(z * sy + y) * nx + x] = volume.data[(z * ny + y0 + y) * nx + x];
+  const {model} = await loadModel(fileHandler(modelDir));
+  try {
+    return toDtype((await reconstructVolume(model, {data: slab, shape: [nz, sy, nx]}, {fuse: 'xz'})).data, 'uint8');
+  } finally {
+    disposeModel(model);
+  }
+}
+
+function assertMatches(got: ArrayLike<number>, want: ArrayLike<number>, what: string): void {
+  assert.equal(got.length, want.length);
+  let worst = 0;
+  for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(got[i] - want[i]));
+  const mean = meanAbsDiff(got, want);
+  assert.ok(worst <= 2 && mean < 0.1, `${what}: max |Δ| ${worst}, mean ${mean.toFixed(3)} grey levels`);
 }
 
 async function panelPixels(page: Page): Promise<Uint8Array> {
@@ -82,35 +114,23 @@ describe('the isotropic layer in the viewer', () => {
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
     await page.goto(url);
-    await waitForNetworkChunks(page);
+    await waitForNetworkChunks(page, data.version);
 
     const layerSource: string = await page.evaluate(() => window.viewer.layerManager.managedLayers[1].layer!.dataSources[0].spec.url);
     assert.match(layerSource, /^isotropic\+zarr:\/\/http:\/\/127\.0\.0\.1:\d+\/data\/medulla-crop\.ome\.zarr\?model=\.\.\/models\/tiny-test\/&version=[0-9a-f]{12}$/);
     assert.ok(layerSource.endsWith(data.version));
 
-    // The chunks the xz panel shows (xz layout: 8 voxels thick in y), read back from the viewer.
-    const chunks: LoadedChunk[] = await page.evaluate(() =>
-      (window as unknown as {ngIsotropic: {loadedChunks(d: boolean): LoadedChunk[]}}).ngIsotropic.loadedChunks(true).filter((c) => c.layout[1] === 8),
-    );
+    // The chunks the xz panel shows, read back from the viewer, against src/infer on the same voxels.
+    const chunks = await xzChunks(page, data.version);
     assert.ok(chunks.length >= 1, 'no xz chunk computed');
     const chunk = chunks[0];
     const [sx, sy, sz] = chunk.size;
     assert.deepEqual([sx, sz], [64, 64], 'an xz chunk spans the whole isotropic xz plane');
-
-    // src/infer on the same voxels: xz planes are independent in y, so the y slab of the chunk suffices.
+    const reference = await referenceFor(chunk, data.modelDir, data.volume);
+    assertMatches(chunk.data, reference, 'viewer vs src/infer');
     const base = data.volume;
     const [nz, ny, nx] = base.shape;
     const y0 = chunk.grid[1] * 8;
-    const slab = new Float32Array(nz * sy * nx);
-    for (let z = 0; z < nz; z++) for (let y = 0; y < sy; y++) for (let x = 0; x < nx; x++) slab[(z * sy + y) * nx + x] = base.data[(z * ny + y0 + y) * nx + x];
-    const {model} = await loadModel(fileHandler(data.modelDir));
-    const reference = toDtype((await reconstructVolume(model, {data: slab, shape: [nz, sy, nx]}, {fuse: 'xz'})).data, 'uint8');
-    disposeModel(model);
-    assert.equal(chunk.data.length, reference.length);
-    let worst = 0;
-    for (let i = 0; i < reference.length; i++) worst = Math.max(worst, Math.abs(chunk.data[i] - reference[i]));
-    const mean = meanAbsDiff(chunk.data, reference);
-    assert.ok(worst <= 2 && mean < 0.1, `viewer vs src/infer: max |Δ| ${worst}, mean ${mean.toFixed(3)} grey levels`);
 
     // Not the raw layer's look: compare with nearest-neighbour sections (slice j shows section round((j − 1.5)/4)).
     const nearest = new Uint8Array(reference.length);
@@ -139,11 +159,23 @@ describe('the isotropic layer in the viewer', () => {
     const context = await browser.newContext({viewport: {width: 800, height: 700}});
     const reopened = await context.newPage();
     await reopened.goto(shared);
-    await waitForNetworkChunks(reopened);
+    await waitForNetworkChunks(reopened, data.version);
     assert.equal(await reopened.evaluate(() => window.viewer.layerManager.managedLayers[1].layer!.dataSources[0].spec.url), layerSource);
     const version = await reopened.evaluate(() => (window as unknown as {ngIsotropic: {layers: {model: {version?: string}}[]}}).ngIsotropic.layers[0].model.version);
     assert.equal(version, data.version);
     assert.ok(meanAbsDiff(shown, await panelPixels(reopened)) < 1, 'the reopened view shows a different image');
+
+    // Another model swaps in without a reload: chunks are recomputed with it, and the URL names it.
+    await reopened.evaluate(
+      ([version]) => (window as unknown as {ngIsotropic: {useModel(n: string, m: string, v?: string): string}}).ngIsotropic.useModel('medulla-crop isotropic', '../models/tiny-test-2/', version),
+      [data.version2],
+    );
+    await waitForNetworkChunks(reopened, data.version2);
+    const swapped = await xzChunks(reopened, data.version2);
+    assert.ok(swapped.length >= 1, 'no chunk computed with the new model');
+    assertMatches(swapped[0].data, await referenceFor(swapped[0], data.modelDir2, data.volume), 'after the swap, viewer vs src/infer with the new model');
+    assert.ok(meanAbsDiff(swapped[0].data, chunk.data) > 1, 'the new model gave the same chunk');
+    await reopened.waitForFunction((v) => decodeURIComponent(location.hash).includes(`tiny-test-2/&version=${v}`), data.version2);
     await context.close();
     assert.deepEqual(errors, []);
   });

@@ -27,8 +27,11 @@ const CROP = {start: [20, 96, 96] as Vec3, shape: [16, 64, 64] as Vec3};
 
 export interface TinyModelData {
   dir: string;
+  /** The model the view opens with, and a second one to swap in. */
   modelDir: string;
   version: string;
+  modelDir2: string;
+  version2: string;
   /** The crop's voxels, sections × y × x. */
   volume: {data: Uint8Array; shape: Vec3};
 }
@@ -56,16 +59,19 @@ export async function makeTinyModelDataDir(): Promise<TinyModelData> {
   await writeSlab(array, 0, {data, shape: CROP.shape});
 
   await initBackend(['wasm']);
-  const model = createModel(
-    {config: presetConfig('tiny'), rho: 4, normalisation: computeNormalisation(data), dtype: 'uint8', channels: 1, trainingData: CROP_VOLUME, interpolation: 'cubic'},
-    7,
-  );
-  const modelDir = path.join(dir, 'models', 'tiny-test');
-  try {
-    await saveModel(model, fileHandler(modelDir));
-  } finally {
-    disposeModel(model);
-  }
-  const version = JSON.parse(await fs.readFile(path.join(modelDir, 'model.json'), 'utf8')).userDefinedMetadata.isotropic.versionHash;
-  return {dir, modelDir, version, volume: {data, shape: CROP.shape}};
+  const normalisation = computeNormalisation(data);
+  const save = async (name: string, seed: number) => {
+    const model = createModel({config: presetConfig('tiny'), rho: 4, normalisation, dtype: 'uint8', channels: 1, trainingData: CROP_VOLUME, interpolation: 'cubic'}, seed);
+    const modelDir = path.join(dir, 'models', name);
+    try {
+      await saveModel(model, fileHandler(modelDir));
+    } finally {
+      disposeModel(model);
+    }
+    const version: string = JSON.parse(await fs.readFile(path.join(modelDir, 'model.json'), 'utf8')).userDefinedMetadata.isotropic.versionHash;
+    return {modelDir, version};
+  };
+  const first = await save('tiny-test', 7);
+  const second = await save('tiny-test-2', 8);
+  return {dir, ...first, modelDir2: second.modelDir, version2: second.version, volume: {data, shape: CROP.shape}};
 }

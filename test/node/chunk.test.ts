@@ -255,6 +255,19 @@ describe('cancellation', () => {
     assert.deepEqual(order, ['prefetch:1', 'visible', 'prefetch:2', 'lesser']);
   });
 
+  it('a job below the minimum priority (a chunk nobody wants any more) waits until its priority rises again', async () => {
+    const queue = new ExclusiveQueue(0, 20);
+    let priority = -5;
+    let ran = false;
+    const parked = queue.enqueue(async () => void (ran = true), () => priority);
+    await new Promise((r) => setTimeout(r, 60));
+    assert.equal(ran, false);
+    assert.equal(queue.pending, 1);
+    priority = 3; // back in view
+    await parked;
+    assert.equal(ran, true);
+  });
+
   it('a shared load is aborted only when every waiter has gone', async () => {
     const cache = new ByteBudgetCache<Uint8Array>(1000, (v) => v.byteLength);
     let loadSignal!: AbortSignal;
