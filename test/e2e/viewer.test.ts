@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import {PNG} from 'pngjs';
 import type {Browser, Page} from 'playwright-core';
 import {startServer, type RunningServer} from '../../src/serve/server.ts';
-import {exampleViewUrl} from '../../src/serve/example-view.ts';
+import {EXAMPLE_VOLUME, viewState, viewUrl} from '../../src/serve/example-view.ts';
 import {launchChromium} from '../helpers/chromium.ts';
 
 const RENDER_TIMEOUT_MS = 120_000;
@@ -52,7 +52,9 @@ describe('viewer on the example', () => {
 
   before(async () => {
     server = await startServer({port: 0});
-    url = await exampleViewUrl(server);
+    // The raw layer only: the isotropic layer (with the example's full-size model) has its own test.
+    const state = await viewState(server.origin, server.dataDir, EXAMPLE_VOLUME);
+    url = viewUrl(server.origin, {...state, layers: (state.layers as unknown[]).slice(0, 1)});
     browser = await launchChromium();
   });
   after(async () => {

@@ -1,0 +1,47 @@
+import {describe, it} from 'node:test';
+import assert from 'node:assert/strict';
+import {promises as fs} from 'node:fs';
+import path from 'node:path';
+import {formatSourceUrl, modelUrlFor, parseSourceUrl} from '../../src/io/source-url.ts';
+import {EXAMPLE_VOLUME, viewState} from '../../src/serve/example-view.ts';
+
+describe('isotropic layer source URL', () => {
+  it('parses the dataset and options, and formats them back', () => {
+    const o = parseSourceUrl('http://h:8080/data/v.ome.zarr?model=../models/m/&version=abc123&fuse=xz+yz&missing=fill');
+    assert.equal(o.datasetUrl, 'http://h:8080/data/v.ome.zarr/');
+    assert.equal(o.model, '../models/m/');
+    assert.equal(o.version, 'abc123');
+    assert.equal(o.fuse, 'xz+yz', "a '+' read as a space still means xz+yz");
+    assert.equal(o.missing, 'fill');
+    assert.equal(o.axis, 'z');
+    assert.equal(formatSourceUrl(o), 'isotropic+zarr://http://h:8080/data/v.ome.zarr?model=../models/m/&version=abc123&fuse=xz+yz&missing=fill');
+    assert.deepEqual(parseSourceUrl(formatSourceUrl(o).slice('isotropic+zarr://'.length)), o);
+  });
+
+  it('resolves the model against the dataset, with a default location', () => {
+    assert.equal(modelUrlFor(parseSourceUrl('http://h/data/v.zarr?model=../models/m/')), 'http://h/data/models/m/model.json');
+    assert.equal(modelUrlFor(parseSourceUrl('http://h/data/v.zarr?model=https://x/y/model.json')), 'https://x/y/model.json');
+    assert.equal(modelUrlFor(parseSourceUrl('http://h/data/v.zarr')), 'http://h/data/v.zarr/isotropic-models/latest/model.json');
+    assert.equal(modelUrlFor(parseSourceUrl('http://h/data/v.zarr?model=none')), undefined);
+  });
+
+  it('rejects bad input with a clear message', () => {
+    assert.throws(() => parseSourceUrl('/local/path.zarr'), /needs the http\(s\) URL/);
+    assert.throws(() => parseSourceUrl('http://h/v.zarr?modle=x'), /unknown isotropic\+zarr option "modle"/);
+    assert.throws(() => parseSourceUrl('http://h/v.zarr?fuse=yz'), /fuse must be xz or xz\+yz/);
+    assert.throws(() => parseSourceUrl('http://h/v.zarr?voxel=10,10'), /voxel must be three positive spacings/);
+    assert.throws(() => parseSourceUrl('http://h/v.zarr?axis=w'), /axis must be x, y or z/);
+  });
+});
+
+describe('the example view', () => {
+  it('opens the raw layer and the isotropic layer with the bundled model, version pinned', async () => {
+    const state = await viewState('http://127.0.0.1:8080', path.resolve('examples'), EXAMPLE_VOLUME);
+    const layers = state.layers as {source: string; name: string}[];
+    assert.equal(layers.length, 2);
+    assert.equal(layers[0].source, 'zarr://http://127.0.0.1:8080/data/medulla-aniso.ome.zarr/');
+    const version = JSON.parse(await fs.readFile('examples/models/medulla-x4/model.json', 'utf8')).userDefinedMetadata.isotropic.versionHash;
+    assert.equal(layers[1].source, `isotropic+zarr://http://127.0.0.1:8080/data/medulla-aniso.ome.zarr?model=../models/medulla-x4/&version=${version}`);
+    assert.equal(layers[1].name, 'medulla-aniso isotropic');
+  });
+});
