@@ -13,7 +13,7 @@ import {DataType} from 'neuroglancer/unstable/sliceview/base.js';
 import {makeDefaultVolumeChunkSpecifications, VolumeType, type VolumeSourceOptions} from 'neuroglancer/unstable/sliceview/volume/base.js';
 import {MultiscaleVolumeChunkSource, VolumeChunkSource} from 'neuroglancer/unstable/sliceview/volume/frontend.js';
 import {registerRPC, type RPC} from 'neuroglancer/unstable/worker_rpc.js';
-import {isotropicLevelOrigin, openAnisotropicInput, type AnisotropicInput} from '../../src/io/anisotropic-input.ts';
+import {isotropicChunkToModel, isotropicLevelOrigin, openAnisotropicInput, type AnisotropicInput} from '../../src/io/anisotropic-input.ts';
 import {metresPerUnit} from '../../src/io/units.ts';
 import {checkModelFits, type ModelMetadata} from '../../src/model/model.ts';
 import {IsotropicChunkSourceParameters, LAYER_STATUS_RPC_ID, type LayerStatus} from './base.ts';
@@ -117,18 +117,12 @@ export class IsotropicMultiscaleVolumeChunkSource extends MultiscaleBase {
     const lateral0 = base.scale[2];
     const origin0 = isotropicLevelOrigin(base);
     this.levels = input.levels.map((level, i) => {
-      const lateral = level.scale[2];
-      const f = lateral / lateral0;
-      const origin = isotropicLevelOrigin(level);
       const shapeZyx = [Math.round(level.shape[0] * level.rho), level.shape[1], level.shape[2]];
-      const transform = new Float32Array(16);
-      // Model coordinates are world positions in base lateral spacings, a voxel spanning [j, j + 1)
-      // around its centre j + ½ (neuroglancer's convention). Voxel j of this level has its centre
-      // at origin + j·lateral, so chunk coordinate c maps to f·c + origin/lateral0 − f/2.
+      const placement = isotropicChunkToModel(level, base);
+      const transform = new Float32Array(16); // (rank+1)², column-major
       for (let d = 0; d < 3; d++) {
-        const zyx = 2 - d; // model dimension d is x, y, z
-        transform[d * 4 + d] = f;
-        transform[12 + d] = origin[zyx] / lateral0 - f / 2;
+        transform[d * 4 + d] = placement.scale;
+        transform[12 + d] = placement.translation[d];
       }
       transform[15] = 1;
       const useNetwork = i === 0 && model.url !== undefined;

@@ -93,3 +93,16 @@ export function isotropicLevelOrigin(level: InputLevel): Vec3 {
   const lateral = level.scale[2];
   return [tz - (lateral * (level.rho - 1)) / 2, ty, tx];
 }
+
+/**
+ * Where a level's isotropic voxels go in the viewer's model space, whose unit is
+ * the base lateral spacing and where a voxel spans [j, j + 1) around its centre
+ * (neuroglancer's convention): chunk coordinate c ↦ scale·c + translation, per
+ * axis x, y, z. Voxel j's centre, c = j + ½, lands on origin + j·lateral.
+ */
+export function isotropicChunkToModel(level: InputLevel, base: InputLevel): {scale: number; translation: Vec3} {
+  const lateral0 = base.scale[2];
+  const scale = level.scale[2] / lateral0;
+  const origin = isotropicLevelOrigin(level);
+  return {scale, translation: [origin[2] / lateral0 - scale / 2, origin[1] / lateral0 - scale / 2, origin[0] / lateral0 - scale / 2]};
+}

@@ -1,0 +1,40 @@
+import {describe, it} from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import FileSystemStore from '@zarrita/storage/fs';
+import {openOmeZarr} from '../../src/io/ome-zarr-reader.ts';
+import {isotropicChunkToModel, isotropicLevelOrigin, type InputLevel} from '../../src/io/anisotropic-input.ts';
+
+async function levels(name: string): Promise<InputLevel[]> {
+  const vol = await openOmeZarr(new FileSystemStore(path.resolve('examples', name)));
+  return vol.desc.levels.map((l, i) => ({arrayUrl: l.path, shape: vol.arrays[i].shape as InputLevel['shape'], scale: l.scale, translation: l.translation, rho: l.scale[0] / l.scale[2]}));
+}
+
+describe('where isotropic voxels land', () => {
+  it('the base level lands exactly on the grid of the isotropic acquisition (the example truth)', async () => {
+    const [aniso] = await levels('medulla-aniso.ome.zarr');
+    const [truth] = await levels('medulla-iso.ome.zarr');
+    assert.deepEqual(isotropicLevelOrigin(aniso), truth.translation);
+    const {scale, translation} = isotropicChunkToModel(aniso, aniso);
+    assert.equal(scale, 1);
+    // The viewer reads the truth's OME-Zarr with chunk c ↦ c + translation/scale − ½ (model units of 10 nm).
+    translation.forEach((t, d) => assert.equal(t, truth.translation[2 - d] / truth.scale[2 - d] - 0.5));
+  });
+
+  it('every pyramid level puts voxel j at origin + j·lateral, in world units', async () => {
+    const all = await levels('medulla-aniso.ome.zarr');
+    const lateral0 = all[0].scale[2];
+    for (const level of all) {
+      const {scale, translation} = isotropicChunkToModel(level, all[0]);
+      const origin = isotropicLevelOrigin(level);
+      for (const j of [0, 1, 7]) {
+        for (let d = 0; d < 3; d++) {
+          const world = (scale * (j + 0.5) + translation[d]) * lateral0; // voxel centre
+          assert.ok(Math.abs(world - (origin[2 - d] + j * level.scale[2])) < 1e-9, `level ${level.arrayUrl} axis ${d} voxel ${j}`);
+        }
+      }
+    }
+    // Level 1 (20 nm): its voxel 0 is the centre of truth voxels 0 and 1 along every axis.
+    assert.deepEqual(isotropicLevelOrigin(all[1]), [5, 5, 5]);
+  });
+});
