@@ -12,6 +12,9 @@ import {registerSharedObject, type RPC} from 'neuroglancer/unstable/worker_rpc.j
 import {ByteBudgetCache} from '../../src/chunk/byte-budget-cache.ts';
 import {computeIsotropicChunk, type ComputedChunk, type RegionReader} from '../../src/chunk/compute.ts';
 import {toDtype} from '../../src/chunk/dtype.ts';
+import {boxSize, type Box3} from '../../src/chunk/box.ts';
+import {framePermutation, frameReader, inversePermutation, permuteBox, permuteVec, transposeVolume} from '../../src/chunk/permute.ts';
+import type {Vec3} from '../../src/io/ngff.ts';
 import {ExclusiveQueue} from '../../src/chunk/exclusive-queue.ts';
 import {isotropicGrid, planChunk} from '../../src/chunk/plan.ts';
 import {decodedChunkBytes, strictChunkStore, zarrRegionReader, type DecodedChunk} from '../../src/chunk/zarr-region.ts';
@@ -55,7 +58,9 @@ function priorityOf(chunk: VolumeChunk): number {
 const PIXELS_PER_CALL = 1 << 17;
 
 export class IsotropicVolumeChunkSourceBackend extends WithParameters(VolumeChunkSource, IsotropicChunkSourceParameters) {
-  private readonly grid = isotropicGrid(this.parameters.inputShape, this.parameters.rho);
+  /** Chunks are computed in the frame (coarse axis, the other two): see src/chunk/permute.ts. */
+  private readonly frame = framePermutation(this.parameters.coarse);
+  private readonly grid = isotropicGrid(permuteVec(this.parameters.inputShape, this.frame), this.parameters.rho);
   private readonly network?: NetworkModel;
   private reader?: Promise<RegionReader>;
   /** Chunks were served by interpolation while the model loaded: recompute them once it is ready. */
@@ -90,8 +95,9 @@ export class IsotropicVolumeChunkSourceBackend extends WithParameters(VolumeChun
   async download(chunk: VolumeChunk, signal: AbortSignal): Promise<void> {
     const corner = computeChunkBounds(this as never, chunk as never); // x, y, z
     const size = chunk.chunkDataSize!;
-    const start: [number, number, number] = [corner[2], corner[1], corner[0]];
-    const box = {start, end: [start[0] + size[2], start[1] + size[1], start[2] + size[0]] as [number, number, number]};
+    const start: Vec3 = [corner[2], corner[1], corner[0]];
+    const stored: Box3 = {start, end: [start[0] + size[2], start[1] + size[1], start[2] + size[0]]};
+    const box = permuteBox(stored, this.frame);
     let result: ComputedChunk;
     let usedModel = false;
     let queued = 0;
@@ -124,7 +130,7 @@ export class IsotropicVolumeChunkSourceBackend extends WithParameters(VolumeChun
       if (!signal.aborted) this.report({kind: 'chunk-failed', error: (e as Error).message});
       throw e;
     }
-    chunk.data = toDtype(result.data, this.parameters.dtype);
+    chunk.data = toDtype(transposeVolume(result.data, boxSize(box), inversePermutation(this.frame)), this.parameters.dtype);
     const budget = this.parameters.memoryBudget;
     if (usedModel) trimDevicePool(budget);
     // tfjs is only touched once the network has run (the backend may still be starting).
@@ -148,7 +154,7 @@ export class IsotropicVolumeChunkSourceBackend extends WithParameters(VolumeChun
   private inputReader(): Promise<RegionReader> {
     const {arrayUrl, missing} = this.parameters;
     this.reader ??= openInputArray(arrayUrl, missing).then(
-      (array) => zarrRegionReader(array, inputCache, arrayUrl),
+      (array) => frameReader(zarrRegionReader(array, inputCache, arrayUrl), this.frame),
       (e: Error) => {
         this.reader = undefined; // try again with the next chunk
         throw new Error(`cannot open the input array ${arrayUrl}: ${e.message}`);
@@ -158,7 +164,7 @@ export class IsotropicVolumeChunkSourceBackend extends WithParameters(VolumeChun
   }
 
   private compute(
-    box: {start: [number, number, number]; end: [number, number, number]},
+    box: Box3,
     reader: RegionReader,
     model: IsotropicModel | undefined,
     signal: AbortSignal,
@@ -176,7 +182,7 @@ export class IsotropicVolumeChunkSourceBackend extends WithParameters(VolumeChun
 
   /** A lost GPU device is recovered (fresh backend, weights uploaded again) and the chunk retried once. */
   private async computeWithRecovery(
-    box: {start: [number, number, number]; end: [number, number, number]},
+    box: Box3,
     reader: RegionReader,
     signal: AbortSignal,
     yieldPoint: () => Promise<void>,

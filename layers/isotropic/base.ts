@@ -5,6 +5,7 @@
  */
 import type {Vec3} from '../../src/io/ngff.ts';
 import type {Fusion} from '../../src/chunk/plan.ts';
+import type {CoarseAxis} from '../../src/chunk/permute.ts';
 import type {ChunkTimings} from '../../src/chunk/compute.ts';
 
 export const ISOTROPIC_CHUNK_SOURCE_RPC_ID = 'ng-isotropic/IsotropicVolumeChunkSource';
@@ -15,7 +16,9 @@ export class IsotropicChunkSourceParameters {
   arrayUrl!: string;
   /** Input level shape, z y x. */
   inputShape!: Vec3;
-  /** z spacing / lateral spacing of the input level. */
+  /** The coarse axis of the input. */
+  coarse!: CoarseAxis;
+  /** Coarse spacing / lateral spacing of the input level. */
   rho!: number;
   dtype!: string;
   fuse!: Fusion;

@@ -13,7 +13,7 @@ import {DataType} from 'neuroglancer/unstable/sliceview/base.js';
 import {makeDefaultVolumeChunkSpecifications, VolumeType, type VolumeSourceOptions} from 'neuroglancer/unstable/sliceview/volume/base.js';
 import {MultiscaleVolumeChunkSource, VolumeChunkSource} from 'neuroglancer/unstable/sliceview/volume/frontend.js';
 import {registerRPC, type RPC} from 'neuroglancer/unstable/worker_rpc.js';
-import {isotropicChunkToModel, isotropicLevelOrigin, openAnisotropicInput, type AnisotropicInput} from '../../src/io/anisotropic-input.ts';
+import {isotropicChunkToModel, isotropicLevelOrigin, isotropicLevelShape, lateralSpacing, openAnisotropicInput, type AnisotropicInput} from '../../src/io/anisotropic-input.ts';
 import {metresPerUnit} from '../../src/io/units.ts';
 import {checkModelFits, type ModelMetadata} from '../../src/model/model.ts';
 import {IsotropicChunkSourceParameters, LAYER_STATUS_RPC_ID, type LayerStatus} from './base.ts';
@@ -114,11 +114,12 @@ export class IsotropicMultiscaleVolumeChunkSource extends MultiscaleBase {
     const settings = readPageSettings();
     this.dataType = DATA_TYPES[input.dtype];
     const base = input.levels[0];
-    const lateral0 = base.scale[2];
-    const origin0 = isotropicLevelOrigin(base);
+    const {coarse} = input;
+    const lateral0 = lateralSpacing(base.scale, coarse);
+    const origin0 = isotropicLevelOrigin(base, coarse);
     this.levels = input.levels.map((level, i) => {
-      const shapeZyx = [Math.round(level.shape[0] * level.rho), level.shape[1], level.shape[2]];
-      const placement = isotropicChunkToModel(level, base);
+      const shapeZyx = isotropicLevelShape(level, coarse);
+      const placement = isotropicChunkToModel(level, base, coarse);
       const transform = new Float32Array(16); // (rank+1)², column-major
       for (let d = 0; d < 3; d++) {
         transform[d * 4 + d] = placement.scale;
@@ -130,6 +131,7 @@ export class IsotropicMultiscaleVolumeChunkSource extends MultiscaleBase {
         parameters: {
           arrayUrl: level.arrayUrl,
           inputShape: level.shape,
+          coarse,
           rho: Math.max(1, level.rho),
           dtype: input.dtype,
           fuse: options.fuse,
@@ -225,8 +227,7 @@ export class IsotropicDataSourceProvider implements DataSourceProvider {
 
   async get(options: GetDataSourceOptions): Promise<DataSource> {
     const parsed = parseSourceUrl(options.providerUrl);
-    if (parsed.axis !== 'z') throw new Error(`axis=${parsed.axis}: only volumes whose coarse axis is z are supported; reorder the axes when converting`);
-    const input = await openAnisotropicInput(parsed.datasetUrl, parsed.voxel);
+    const input = await openAnisotropicInput(parsed.datasetUrl, parsed.voxel, parsed.axis);
     const model = await resolveModel(parsed, input, options.signal);
     const status = new LayerStatusDisplay(`${SCHEME}://${options.providerUrl}`, model);
     const runnable = model.state === 'loading' ? {url: model.url, version: model.version} : {};

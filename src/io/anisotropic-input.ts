@@ -7,6 +7,7 @@
 import * as zarr from 'zarrita';
 import type {Vec3} from './ngff.ts';
 import {openOmeZarr} from './ome-zarr-reader.ts';
+import {AXIS_INDEX, type CoarseAxis} from '../chunk/permute.ts';
 
 export const SUPPORTED_DTYPES = ['uint8', 'uint16', 'float32'];
 
@@ -19,12 +20,14 @@ export interface InputLevel {
   scale: Vec3;
   /** Centre of voxel (0, 0, 0), z, y, x, in `unit`. */
   translation: Vec3;
-  /** z spacing / lateral spacing (≥ 1 once the level is isotropic). */
+  /** Coarse-axis spacing / lateral spacing (1 once the level is isotropic). */
   rho: number;
 }
 
 export interface AnisotropicInput {
   name: string;
+  /** The axis sampled coarsely (z for serial-section and FIB-SEM stacks). */
+  coarse: CoarseAxis;
   unit: string;
   dtype: string;
   /** Zarr chunk shape of the base level (z, y, x). */
@@ -32,8 +35,15 @@ export interface AnisotropicInput {
   levels: InputLevel[];
 }
 
+/** Spacing of the lateral (fine) axes: x, or y when x is the coarse one. */
+export function lateralSpacing(scale: Vec3, coarse: CoarseAxis): number {
+  return scale[coarse === 'x' ? 1 : 2];
+}
+
 /** `voxel`: x, y, z spacing in nanometres, required for a plain array. */
-export async function openAnisotropicInput(datasetUrl: string, voxel?: [number, number, number]): Promise<AnisotropicInput> {
+export async function openAnisotropicInput(datasetUrl: string, voxel?: [number, number, number], coarse: CoarseAxis = 'z'): Promise<AnisotropicInput> {
+  const c = AXIS_INDEX[coarse];
+  const rhoOf = (scale: Vec3) => scale[c] / lateralSpacing(scale, coarse);
   const base = datasetUrl.endsWith('/') ? datasetUrl : `${datasetUrl}/`;
   const store = new zarr.FetchStore(base);
   let node: zarr.Array<zarr.DataType, zarr.Readable> | zarr.Group<zarr.Readable>;
@@ -53,7 +63,8 @@ export async function openAnisotropicInput(datasetUrl: string, voxel?: [number, 
       unit: 'nanometer',
       dtype: node.dtype,
       chunks: node.chunks as Vec3,
-      levels: [{arrayUrl: base, shape: node.shape as Vec3, scale: [vz, vy, vx], translation: [0, 0, 0], rho: vz / vx}],
+      coarse,
+      levels: [{arrayUrl: base, shape: node.shape as Vec3, scale: [vz, vy, vx], translation: [0, 0, 0], rho: rhoOf([vz, vy, vx])}],
     };
   } else {
     const vol = await openOmeZarr(store).catch((e: Error) => {
@@ -61,6 +72,7 @@ export async function openAnisotropicInput(datasetUrl: string, voxel?: [number, 
     });
     input = {
       name: vol.desc.name,
+      coarse,
       unit: vol.desc.unit,
       dtype: vol.dtype,
       chunks: vol.arrays[0].chunks as Vec3,
@@ -69,7 +81,7 @@ export async function openAnisotropicInput(datasetUrl: string, voxel?: [number, 
         shape: vol.arrays[i].shape as Vec3,
         scale: level.scale,
         translation: level.translation,
-        rho: level.scale[0] / level.scale[2],
+        rho: rhoOf(level.scale),
       })),
     };
   }
@@ -81,17 +93,35 @@ function checkInput(input: AnisotropicInput): void {
   if (!SUPPORTED_DTYPES.includes(input.dtype)) {
     throw new Error(`unsupported data type ${input.dtype} (supported: ${SUPPORTED_DTYPES.join(', ')})`);
   }
-  const [sz, sy, sx] = input.levels[0].scale;
-  if (Math.abs(sx - sy) / sx > 1e-6) throw new Error(`x and y spacings differ (${sx} vs ${sy} ${input.unit}); only z may be the coarse axis`);
-  if (sz < sx * (1 - 1e-6)) throw new Error(`z spacing ${sz} is finer than the lateral spacing ${sx} ${input.unit}: nothing to make isotropic`);
+  const {scale} = input.levels[0];
+  const c = AXIS_INDEX[input.coarse];
+  const [a, b] = (['z', 'y', 'x'] as const).filter((axis) => axis !== input.coarse);
+  const [sa, sb] = [scale[AXIS_INDEX[a]], scale[AXIS_INDEX[b]]];
+  if (Math.abs(sa - sb) / sb > 1e-6) {
+    throw new Error(`${a} and ${b} spacings differ (${sa} vs ${sb} ${input.unit}); with ${input.coarse} as the coarse axis they must be equal (option axis= picks the coarse axis)`);
+  }
+  if (scale[c] < sb * (1 - 1e-6)) {
+    throw new Error(`${input.coarse} spacing ${scale[c]} is finer than the lateral spacing ${sb} ${input.unit}: nothing to make isotropic (option axis= picks the coarse axis)`);
+  }
   if (input.levels[0].shape.some((n) => n < 2)) throw new Error(`volume of shape ${input.levels[0].shape.join('×')} is not 3-D data (a dimension has fewer than 2 voxels)`);
 }
 
-/** Centre of the isotropic reconstruction's voxel (0,0,0) for a level: slices spaced `lateral` apart. */
-export function isotropicLevelOrigin(level: InputLevel): Vec3 {
-  const [tz, ty, tx] = level.translation;
-  const lateral = level.scale[2];
-  return [tz - (lateral * (level.rho - 1)) / 2, ty, tx];
+/**
+ * Centre of the isotropic reconstruction's voxel (0,0,0) for a level (z, y, x):
+ * along the coarse axis, slices spaced `lateral` apart starting (ρ−1)/2 of them
+ * before the first section's centre (src/resample/axial.ts).
+ */
+export function isotropicLevelOrigin(level: InputLevel, coarse: CoarseAxis = 'z'): Vec3 {
+  const origin = [...level.translation] as Vec3;
+  origin[AXIS_INDEX[coarse]] -= (lateralSpacing(level.scale, coarse) * (level.rho - 1)) / 2;
+  return origin;
+}
+
+/** Shape (z, y, x) of a level's isotropic reconstruction: the coarse axis gains a factor ρ. */
+export function isotropicLevelShape(level: InputLevel, coarse: CoarseAxis = 'z'): Vec3 {
+  const shape = [...level.shape] as Vec3;
+  shape[AXIS_INDEX[coarse]] = Math.round(shape[AXIS_INDEX[coarse]] * level.rho);
+  return shape;
 }
 
 /**
@@ -100,9 +130,10 @@ export function isotropicLevelOrigin(level: InputLevel): Vec3 {
  * (neuroglancer's convention): chunk coordinate c ↦ scale·c + translation, per
  * axis x, y, z. Voxel j's centre, c = j + ½, lands on origin + j·lateral.
  */
-export function isotropicChunkToModel(level: InputLevel, base: InputLevel): {scale: number; translation: Vec3} {
-  const lateral0 = base.scale[2];
-  const scale = level.scale[2] / lateral0;
-  const origin = isotropicLevelOrigin(level);
-  return {scale, translation: [origin[2] / lateral0 - scale / 2, origin[1] / lateral0 - scale / 2, origin[0] / lateral0 - scale / 2]};
+export function isotropicChunkToModel(level: InputLevel, base: InputLevel, coarse: CoarseAxis = 'z'): {scale: number; translation: Vec3} {
+  const lateral0 = lateralSpacing(base.scale, coarse);
+  const scale = lateralSpacing(level.scale, coarse) / lateral0;
+  const origin = isotropicLevelOrigin(level, coarse);
+  const at = (zyx: number) => origin[zyx] / lateral0 - scale / 2;
+  return {scale, translation: [at(2), at(1), at(0)]};
 }

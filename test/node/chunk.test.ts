@@ -12,7 +12,8 @@ import {openOmeZarr} from '../../src/io/ome-zarr-reader.ts';
 import {readBaseLevel} from '../../src/io/anisotropic-volume.ts';
 import {reconstructVolume} from '../../src/infer/volume.ts';
 import {upsampleZ, isotropicPositions} from '../../src/resample/axial.ts';
-import {cropBox, type Box3} from '../../src/chunk/box.ts';
+import {boxSize, cropBox, type Box3} from '../../src/chunk/box.ts';
+import {framePermutation, frameReader, inversePermutation, permuteBox, permuteVec, transposeVolume} from '../../src/chunk/permute.ts';
 import {contextRange, isotropicGrid, planChunk} from '../../src/chunk/plan.ts';
 import {computeIsotropicChunk, type RegionReader} from '../../src/chunk/compute.ts';
 import {ByteBudgetCache} from '../../src/chunk/byte-budget-cache.ts';
@@ -186,6 +187,25 @@ describe('chunk computation agrees with the whole-volume pass', () => {
         disposeModel(m);
       }
     }
+  });
+
+  it('a volume whose coarse axis is x gives the same chunks, transposed, as the same data stored with z coarse', async () => {
+    // W holds the test volume with axes (y, x, sections) stored as z, y, x: its coarse axis is x.
+    const stored = transposeVolume(volume, shape, [1, 2, 0]);
+    const storedShape: Vec3 = [shape[1], shape[2], shape[0]];
+    const frame = framePermutation('x');
+    assert.deepEqual(permuteVec(storedShape, frame), shape);
+    const grid = isotropicGrid(permuteVec(storedShape, frame), rho);
+    const storedBox: Box3 = {start: [0, 16, 8], end: [8, 48, 24]}; // y 0–8, x 16–48, isotropic "x" 8–24
+    const box = permuteBox(storedBox, frame);
+    const options = {halo: 8, multiple: 8, fuse: 'xz' as const, interpolation: 'cubic' as const};
+    const viaFrame = await computeIsotropicChunk(planChunk(grid, box, options), frameReader(memoryReader(stored, storedShape), frame), model, {fuse: 'xz', interpolation: 'cubic'});
+    const direct = await computeIsotropicChunk(planChunk(grid, box, options), memoryReader(volume, shape), model, {fuse: 'xz', interpolation: 'cubic'});
+    assert.deepEqual([...viaFrame.data], [...direct.data]);
+    const back = transposeVolume(viaFrame.data, boxSize(box), inversePermutation(frame));
+    assert.equal(back.length, 8 * 32 * 16);
+    // Voxel (y 2, x 5, iso 3) of the stored box is frame voxel (iso 3, y 2, x 5).
+    assert.equal(back[(2 * 32 + 5) * 16 + 3], viaFrame.data[(3 * 8 + 2) * 32 + 5]);
   });
 
   it('an aborted chunk stops before the network runs', async () => {

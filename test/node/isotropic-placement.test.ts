@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import FileSystemStore from '@zarrita/storage/fs';
 import {openOmeZarr} from '../../src/io/ome-zarr-reader.ts';
-import {isotropicChunkToModel, isotropicLevelOrigin, type InputLevel} from '../../src/io/anisotropic-input.ts';
+import {isotropicChunkToModel, isotropicLevelOrigin, isotropicLevelShape, type InputLevel} from '../../src/io/anisotropic-input.ts';
 
 async function levels(name: string): Promise<InputLevel[]> {
   const vol = await openOmeZarr(new FileSystemStore(path.resolve('examples', name)));
@@ -36,5 +36,14 @@ describe('where isotropic voxels land', () => {
     }
     // Level 1 (20 nm): its voxel 0 is the centre of truth voxels 0 and 1 along every axis.
     assert.deepEqual(isotropicLevelOrigin(all[1]), [5, 5, 5]);
+  });
+
+  it('a coarse x axis: x gains the factor ρ and the shift, y and z stay', () => {
+    const level: InputLevel = {arrayUrl: '0/', shape: [100, 80, 20], scale: [8, 8, 30], translation: [4, 4, 11], rho: 30 / 8};
+    assert.deepEqual(isotropicLevelShape(level, 'x'), [100, 80, 75]);
+    assert.deepEqual(isotropicLevelOrigin(level, 'x'), [4, 4, 11 - (8 * (30 / 8 - 1)) / 2]);
+    const {scale, translation} = isotropicChunkToModel(level, level, 'x');
+    assert.equal(scale, 1);
+    assert.deepEqual(translation, [(11 - 11) / 8 - 0.5, 4 / 8 - 0.5, 4 / 8 - 0.5]);
   });
 });
