@@ -20,6 +20,7 @@ export interface LayerRecord {
 }
 
 const records: LayerRecord[] = [];
+const MAX_CHUNK_RECORDS = 4000;
 
 /** A computed chunk as the viewer holds it, for tests and benchmarks. */
 export interface LoadedChunk {
@@ -76,6 +77,7 @@ export class LayerStatusDisplay {
         break;
       case 'chunk':
         r.chunks.push({...status.report, usedModel: status.usedModel});
+        if (r.chunks.length > MAX_CHUNK_RECORDS) r.chunks.splice(0, r.chunks.length - MAX_CHUNK_RECORDS / 2); // a long session stays small
         r.memory = status.memory;
         break;
       case 'chunk-failed':
