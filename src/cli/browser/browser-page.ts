@@ -18,9 +18,12 @@ export interface BrowserPageContext {
   dataUrl: string;
 }
 
+let pages = 0;
+
 export async function withBrowserPage<T>(entry: string, dataDir: string, run: (ctx: BrowserPageContext) => Promise<T>): Promise<T> {
   const name = path.basename(entry, '.ts');
-  const dir = path.join(PACKAGE_ROOT, '.cache', 'pages', name);
+  // One folder per page: shards running side by side (reconstruct --browser --shard) must not clear each other's.
+  const dir = path.join(PACKAGE_ROOT, '.cache', 'pages', `${name}-${process.pid}-${++pages}`);
   await fs.rm(dir, {recursive: true, force: true});
   await build({entryPoints: [path.resolve(PACKAGE_ROOT, entry)], bundle: true, format: 'esm', outfile: path.join(dir, 'page.js'), logLevel: 'warning'});
   const wasmDist = path.join(PACKAGE_ROOT, 'node_modules/@tensorflow/tfjs-backend-wasm/dist');
@@ -41,5 +44,6 @@ export async function withBrowserPage<T>(entry: string, dataDir: string, run: (c
   } finally {
     await browser.close();
     await server.close();
+    await fs.rm(dir, {recursive: true, force: true});
   }
 }

@@ -1,0 +1,72 @@
+/**
+ * The page `reconstruct --browser` runs in headless Chromium: the same block
+ * computation as in Node (src/reconstruct/compute-block.ts over src/chunk), on
+ * WebGPU (or the best backend the browser has). Node plans, skips finished
+ * chunks and writes; the page reads the input over HTTP and computes the blocks
+ * Node asks for (`ngReconstructInit`, `ngReconstructBlock`, `ngReconstructAbort`).
+ */
+import * as zarr from 'zarrita';
+import {initBackend} from '../../tf/backend.ts';
+import {openOmeZarr} from '../../io/ome-zarr-reader.ts';
+import type {Vec3} from '../../io/ngff.ts';
+import {modelFromArtifacts} from '../../model/model-io.ts';
+import {artifactsFromJson, type ArtifactsJson} from '../../model/artifacts-json.ts';
+import {ByteBudgetCache} from '../../chunk/byte-budget-cache.ts';
+import {isotropicGrid} from '../../chunk/plan.ts';
+import type {Box3} from '../../chunk/box.ts';
+import type {ChunkTimings} from '../../chunk/compute.ts';
+import {decodedChunkBytes, strictChunkStore, zarrRegionReader, type DecodedChunk} from '../../chunk/zarr-region.ts';
+import {blockComputer, voxelBytes, type BlockComputer, type BlockSettings} from '../../reconstruct/compute-block.ts';
+
+export interface BrowserReconstructInit {
+  /** The anisotropic OME-Zarr group, as served to the page. */
+  volumeUrl: string;
+  wasmPaths: string;
+  model: ArtifactsJson;
+  inputShape: Vec3;
+  rho: number;
+  cacheBytes: number;
+  settings: BlockSettings;
+}
+
+export interface BrowserBlockResult {
+  /** The block's voxels in the output type, base64. */
+  data: string;
+  networkPixels: number;
+  timings: ChunkTimings;
+}
+
+interface PageGlobals {
+  ngReconstructInit(req: BrowserReconstructInit): Promise<{backend: string; notice?: string}>;
+  ngReconstructBlock(box: Box3): Promise<BrowserBlockResult>;
+  ngReconstructAbort(): void;
+}
+const page = globalThis as unknown as PageGlobals;
+let compute: BlockComputer | undefined;
+let controller = new AbortController();
+
+page.ngReconstructInit = async (req) => {
+  const {backend, notice} = await initBackend(undefined, {wasmPaths: req.wasmPaths});
+  const vol = await openOmeZarr(strictChunkStore(new zarr.FetchStore(req.volumeUrl)));
+  const {model} = await modelFromArtifacts(artifactsFromJson(req.model));
+  const cache = new ByteBudgetCache<DecodedChunk>(req.cacheBytes, decodedChunkBytes);
+  compute = blockComputer(isotropicGrid(req.inputShape, req.rho), model, zarrRegionReader(vol.arrays[0], cache, 'input'), req.settings);
+  return {backend, notice};
+};
+
+page.ngReconstructBlock = async (box) => {
+  if (!compute) throw new Error('ngReconstructInit first');
+  controller = new AbortController();
+  const result = await compute(box, controller.signal);
+  return {data: toBase64(voxelBytes(result.data)), networkPixels: result.networkPixels, timings: result.timings};
+};
+
+page.ngReconstructAbort = () => controller.abort(new Error('interrupted'));
+
+function toBase64(bytes: Uint8Array): string {
+  let text = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(text);
+}
+
+(globalThis as {ngPageReady?: boolean}).ngPageReady = true;

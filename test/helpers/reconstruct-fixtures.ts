@@ -1,0 +1,47 @@
+/** Inputs for reconstruct tests: crops of the example volume and synthetic volumes, tiny models. */
+import path from 'node:path';
+import * as zarr from 'zarrita';
+import FileSystemStore from '@zarrita/storage/fs';
+import {openOmeZarr} from '../../src/io/ome-zarr-reader.ts';
+import {buildGroupAttributes, type MultiscaleDescription, type Vec3} from '../../src/io/ngff.ts';
+import {presetConfig} from '../../src/model/config.ts';
+import {createModel, disposeModel} from '../../src/model/model.ts';
+import {saveModel} from '../../src/model/model-io.ts';
+import {fileHandler} from '../../src/model/file-store.ts';
+
+export const EXAMPLE = path.resolve('examples/medulla-aniso.ome.zarr');
+
+const FAST_CODECS = [
+  {name: 'bytes', configuration: {endian: 'little'}},
+  {name: 'zstd', configuration: {level: 1, checksum: false}},
+];
+
+/** Writes a one-level OME-Zarr volume (uint8) with the given NGFF scale and translation. */
+export async function writeVolume(dir: string, data: Uint8Array, shape: Vec3, scale: Vec3, translation: Vec3, chunk: Vec3 = [16, 64, 64], metadata?: Record<string, unknown>): Promise<void> {
+  const root = zarr.root(new FileSystemStore(dir));
+  const desc: MultiscaleDescription = {name: path.basename(dir), unit: 'nanometer', levels: [{path: '0', scale, translation}], metadata};
+  await zarr.create(root, {attributes: buildGroupAttributes(desc)});
+  const arr = await zarr.create(root.resolve('0'), {shape, chunkShape: chunk.map((c, i) => Math.min(c, shape[i])), dtype: 'uint8', codecs: FAST_CODECS, fillValue: 0, dimensionNames: ['z', 'y', 'x']});
+  await zarr.set(arr, null, {data, shape, stride: [shape[1] * shape[2], shape[2], 1]} as never);
+}
+
+/** A crop (section range z, rows y, columns x; half-open) of the example's anisotropic base level, placed where it was. */
+export async function writeExampleCrop(dir: string, z: [number, number], y: [number, number], x: [number, number]): Promise<{data: Uint8Array; shape: Vec3}> {
+  const vol = await openOmeZarr(new FileSystemStore(EXAMPLE));
+  const chunk = await zarr.get(vol.arrays[0], [zarr.slice(...z), zarr.slice(...y), zarr.slice(...x)]);
+  const shape = chunk.shape as Vec3;
+  const data = Uint8Array.from(chunk.data as Uint8Array);
+  const {scale, translation} = vol.desc.levels[0];
+  await writeVolume(dir, data, shape, scale, [translation[0] + z[0] * scale[0], translation[1] + y[0] * scale[1], translation[2] + x[0] * scale[2]], [16, 64, 64], {attribution: 'FlyEM, HHMI Janelia Research Campus (CC BY)'});
+  return {data, shape};
+}
+
+/** A `tiny` model with random weights for ρ, saved to `dir`. */
+export async function writeTinyModel(dir: string, rho = 4, seed = 3): Promise<void> {
+  const model = createModel({config: presetConfig('tiny'), rho, normalisation: {mean: 128, std: 40}, dtype: 'uint8', channels: 1, trainingData: 'test'}, seed);
+  try {
+    await saveModel(model, fileHandler(dir));
+  } finally {
+    disposeModel(model);
+  }
+}
