@@ -1,6 +1,8 @@
 /**
  * `serve`: the built viewer at `/` and a folder of Zarr volumes at `/data/`,
- * over plain HTTP with CORS and range requests (via `send`). Node only.
+ * over plain HTTP with CORS and range requests (via `send`), and, unless
+ * read-only, trained models published by PUT under
+ * `/data/<dataset>/isotropic-models/<name>/` (see model-publish.ts). Node only.
  */
 import http from 'node:http';
 import {promises as fs} from 'node:fs';
@@ -9,6 +11,14 @@ import {fileURLToPath} from 'node:url';
 import send from 'send';
 import {UserError} from '../errors.ts';
 import {resolveInside} from './safe-path.ts';
+import {
+  DEFAULT_MAX_MODEL_JSON_BYTES,
+  DEFAULT_MAX_WEIGHTS_BYTES,
+  handlePublish,
+  isModelFilePath,
+  refuseRequest,
+  type PublishLimits,
+} from './model-publish.ts';
 
 export const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const DEFAULT_DATA_DIR = path.join(PACKAGE_ROOT, 'examples');
@@ -20,24 +30,47 @@ export interface ServerOptions {
   host?: string;
   /** 0 picks a free port. */
   port?: number;
+  /** Refuse every PUT (no model publishing). Default: models may be published. */
+  readOnly?: boolean;
+  /** Largest model.json a PUT may bring (default 1 MiB). */
+  maxModelJsonBytes?: number;
+  /** Largest weights.bin a PUT may bring (default 256 MiB). */
+  maxWeightsBytes?: number;
+}
+
+interface Settings extends PublishLimits {
+  appDir: string;
+  dataDir: string;
+  readOnly: boolean;
 }
 
 export interface RunningServer {
   origin: string;
   dataDir: string;
   appDir: string;
+  readOnly: boolean;
   close(): Promise<void>;
 }
 
 export async function startServer(opts: ServerOptions = {}): Promise<RunningServer> {
   const appDir = await realDir(path.resolve(PACKAGE_ROOT, opts.appDir ?? 'dist'), 'built viewer');
   const dataDir = await realDir(path.resolve(opts.dataDir ?? DEFAULT_DATA_DIR), 'data folder');
-  const server = http.createServer((req, res) => {
-    handle(req, res, appDir, dataDir).catch((e) => {
+  const settings: Settings = {
+    appDir,
+    dataDir,
+    readOnly: opts.readOnly ?? false,
+    maxModelJsonBytes: opts.maxModelJsonBytes ?? DEFAULT_MAX_MODEL_JSON_BYTES,
+    maxWeightsBytes: opts.maxWeightsBytes ?? DEFAULT_MAX_WEIGHTS_BYTES,
+  };
+  const onRequest = (req: http.IncomingMessage, res: http.ServerResponse) => {
+    handle(req, res, settings).catch((e) => {
       if (!res.headersSent) res.writeHead(500, {'content-type': 'text/plain'});
       res.end(`internal error: ${(e as Error).message}\n`);
     });
-  });
+  };
+  const server = http.createServer(onRequest);
+  // `Expect: 100-continue` comes to us too, so a refused upload is refused before its body is sent.
+  server.on('checkContinue', onRequest);
   const host = opts.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     server.once('error', (e: NodeJS.ErrnoException) =>
@@ -50,6 +83,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     origin: `http://${host}:${port}`,
     dataDir,
     appDir,
+    readOnly: settings.readOnly,
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections();
@@ -66,30 +100,40 @@ async function realDir(dir: string, what: string): Promise<string> {
   return real;
 }
 
-function setCors(res: http.ServerResponse): void {
-  res.setHeader('access-control-allow-origin', '*');
-  res.setHeader('access-control-allow-methods', 'GET, HEAD, OPTIONS');
-  res.setHeader('access-control-allow-headers', 'range, content-type');
-  res.setHeader('access-control-expose-headers', 'content-range, content-length, accept-ranges, etag');
+function allowedMethods(readOnly: boolean): string {
+  return readOnly ? 'GET, HEAD, OPTIONS' : 'GET, HEAD, PUT, OPTIONS';
 }
 
-async function handle(
-  req: http.IncomingMessage,
-  res: http.ServerResponse,
-  appDir: string,
-  dataDir: string,
-): Promise<void> {
-  setCors(res);
+function setCors(res: http.ServerResponse, readOnly: boolean): void {
+  res.setHeader('access-control-allow-origin', '*');
+  res.setHeader('access-control-allow-methods', allowedMethods(readOnly));
+  res.setHeader('access-control-allow-headers', 'range, content-type');
+  res.setHeader('access-control-expose-headers', 'content-range, content-length, accept-ranges, etag, location');
+}
+
+async function handle(req: http.IncomingMessage, res: http.ServerResponse, settings: Settings): Promise<void> {
+  const {appDir, dataDir, readOnly} = settings;
+  setCors(res, readOnly);
   if (req.method === 'OPTIONS') {
-    res.writeHead(204).end();
-    return;
-  }
-  if (req.method !== 'GET' && req.method !== 'HEAD') {
-    res.writeHead(405, {allow: 'GET, HEAD, OPTIONS'}).end();
+    res.writeHead(204, {'access-control-max-age': '600'}).end();
     return;
   }
   // Keep the raw (still percent-encoded) path so encoded `..` is caught after decoding.
   const rawPath = (req.url ?? '/').split('?')[0];
+  if (req.method === 'PUT') {
+    if (readOnly) {
+      refuseRequest(req, res, 405, 'this server is read-only (--read-only): it does not accept models', {allow: allowedMethods(true)});
+    } else if (!rawPath.startsWith(DATA_PREFIX)) {
+      refuseRequest(req, res, 403, 'forbidden: models can only be published by PUT to /data/<dataset>/isotropic-models/<name>/model.json or weights.bin');
+    } else {
+      await handlePublish(req, res, dataDir, rawPath.slice(DATA_PREFIX.length), settings);
+    }
+    return;
+  }
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    res.writeHead(405, {allow: allowedMethods(readOnly)}).end();
+    return;
+  }
   const [root, rel] = rawPath.startsWith(DATA_PREFIX)
     ? [dataDir, rawPath.slice(DATA_PREFIX.length)]
     : [appDir, rawPath === '/' ? 'index.html' : rawPath.slice(1)];
@@ -99,10 +143,14 @@ async function handle(
     return;
   }
   const relative = path.relative(root, file).split(path.sep).join('/');
-  send(req, encodeURI(relative), {root, dotfiles: 'allow', index: false, etag: true})
+  // Published models can be replaced at any time: always revalidate.
+  const modelFile = root === dataDir && isModelFilePath(relative);
+  if (modelFile) res.setHeader('cache-control', 'no-cache');
+  send(req, encodeURI(relative), {root, dotfiles: 'allow', index: false, etag: true, cacheControl: !modelFile})
     .on('error', (err: {status?: number}) => {
       const status = err.status ?? 500;
       res.writeHead(status, {'content-type': 'text/plain'}).end(status === 404 ? 'not found\n' : 'error\n');
     })
     .pipe(res);
 }
+

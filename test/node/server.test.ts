@@ -88,7 +88,27 @@ describe('serve', () => {
     });
   }
 
-  it('refuses methods other than GET/HEAD/OPTIONS', async () => {
+  it('refuses PUT outside <dataset>/isotropic-models/<name>/ with 403 and writes nothing', async () => {
+    const {hostname, port} = new URL(server.origin);
+    for (const p of ['/data/vol.zarr/zarr.json', '/data/vol.zarr/0/chunk2', '/index.html', '/data/../secret.txt']) {
+      const res = await new Promise<{status: number; body: string}>((resolve, reject) => {
+        const req = http.request({hostname, port, path: p, method: 'PUT', headers: {'content-length': '2'}}, (r) => {
+          let body = '';
+          r.on('data', (c) => (body += c));
+          r.on('end', () => resolve({status: r.statusCode!, body}));
+        });
+        req.on('error', reject);
+        req.end('{}');
+      });
+      assert.equal(res.status, 403, p);
+      assert.match(res.body, /forbidden/);
+    }
+    assert.equal(await fs.readFile(path.join(root, 'data/vol.zarr/zarr.json'), 'utf8'), '{"zarr_format":3}');
+    assert.equal(await fs.readFile(path.join(root, 'secret.txt'), 'utf8'), secret);
+    await assert.rejects(fs.stat(path.join(root, 'data/vol.zarr/0/chunk2')));
+  });
+
+  it('refuses methods other than GET/HEAD/PUT/OPTIONS', async () => {
     const {hostname, port} = new URL(server.origin);
     const status = await new Promise<number>((resolve) => {
       const req = http.request({hostname, port, path: '/data/vol.zarr/zarr.json', method: 'DELETE'}, (res) => {

@@ -1,0 +1,385 @@
+import {describe, it, before, after} from 'node:test';
+import assert from 'node:assert/strict';
+import {promises as fs} from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import {initBackend} from '../../src/tf/backend.ts';
+import {presetConfig} from '../../src/model/config.ts';
+import {createModel, disposeModel, type IsotropicModel} from '../../src/model/model.ts';
+import {loadModel, modelArtifacts, putHandler, saveModel, splitModelJson} from '../../src/model/model-io.ts';
+import {startServer, type RunningServer} from '../../src/serve/server.ts';
+import {tempDir} from '../helpers/fixtures.ts';
+
+interface Answer {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+
+interface PutOptions {
+  headers?: Record<string, string>;
+  /** Send the body in these pieces with chunked transfer encoding (no Content-Length). */
+  chunks?: Buffer[];
+  /** Send this many bytes of the body, then (after `beforeAbort`) drop the connection. */
+  abortAfter?: number;
+  beforeAbort?: () => Promise<void>;
+}
+
+/** Raw HTTP request, so the path reaches the server exactly as written (fetch would normalise `..`). */
+function request(origin: string, method: string, rawPath: string, body: Buffer | string = '', opts: PutOptions = {}): Promise<Answer> {
+  const {hostname, port} = new URL(origin);
+  const bytes = Buffer.from(body);
+  const headers = {...(opts.chunks ? {} : {'content-length': String(bytes.length)}), ...opts.headers};
+  return new Promise((resolve, reject) => {
+    let answered = false;
+    const req = http.request({hostname, port, path: rawPath, method, headers}, (res) => {
+      answered = true;
+      const parts: Buffer[] = [];
+      res.on('data', (c: Buffer) => parts.push(c));
+      res.on('end', () => resolve({status: res.statusCode!, headers: res.headers, body: Buffer.concat(parts).toString()}));
+      res.on('error', () => resolve({status: res.statusCode!, headers: res.headers, body: Buffer.concat(parts).toString()}));
+    });
+    // The server may close the connection while we are still sending a body it refused.
+    req.on('error', (e) => {
+      if (!answered) reject(e);
+    });
+    if (opts.abortAfter !== undefined) {
+      req.write(bytes.subarray(0, opts.abortAfter), () => {
+        (opts.beforeAbort?.() ?? Promise.resolve()).then(() => {
+          req.destroy();
+          resolve({status: 0, headers: {}, body: ''});
+        }, reject);
+      });
+      return;
+    }
+    if (req.getHeader('expect') === '100-continue') {
+      req.on('continue', () => req.end(bytes));
+      return;
+    }
+    if (opts.chunks) {
+      const pieces = [...opts.chunks];
+      const next = () => {
+        const piece = pieces.shift();
+        if (piece === undefined || answered || req.destroyed) return void req.end();
+        req.write(piece, () => setImmediate(next));
+      };
+      next();
+    } else {
+      req.end(bytes);
+    }
+  });
+}
+
+const put = (origin: string, rawPath: string, body: Buffer | string = '', opts: PutOptions = {}) => request(origin, 'PUT', rawPath, body, opts);
+
+/** Every file and folder under `dir` with its size: what a refused request must leave unchanged. */
+async function tree(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  const walk = async (d: string) => {
+    for (const e of await fs.readdir(d, {withFileTypes: true})) {
+      const p = path.join(d, e.name);
+      const rel = path.relative(dir, p);
+      if (e.isSymbolicLink()) out.push(`${rel} -> link`);
+      else if (e.isDirectory()) {
+        out.push(`${rel}/`);
+        await walk(p);
+      } else out.push(`${rel} ${(await fs.stat(p)).size}`);
+    }
+  };
+  await walk(dir);
+  return out.sort();
+}
+
+/** Records the status of each request the project's own client makes. */
+async function statusesOf(action: () => Promise<unknown>): Promise<number[]> {
+  const statuses: number[] = [];
+  const original = globalThis.fetch;
+  globalThis.fetch = async (...args: Parameters<typeof fetch>) => {
+    const res = await original(...args);
+    statuses.push(res.status);
+    return res;
+  };
+  try {
+    await action();
+  } finally {
+    globalThis.fetch = original;
+  }
+  return statuses;
+}
+
+const LIMIT = 64 * 1024;
+
+describe('serve: publishing a model by PUT', () => {
+  let root: string;
+  let server: RunningServer;
+  let model: IsotropicModel;
+  let other: IsotropicModel;
+  /** A valid model.json / weights.bin pair for raw requests. */
+  let json: string;
+  let weights: Buffer;
+
+  before(async () => {
+    await initBackend(['wasm']);
+    const meta = {config: presetConfig('tiny'), rho: 4, normalisation: {mean: 120, std: 30}, dtype: 'uint8', channels: 1, trainingData: 'publish-test'};
+    model = createModel(meta, 3);
+    other = createModel(meta, 4);
+    const split = splitModelJson(await modelArtifacts(model));
+    json = split.json;
+    weights = Buffer.from(split.weights);
+
+    root = await tempDir('ngi-publish-');
+    const data = path.join(root, 'data');
+    await fs.mkdir(path.join(root, 'app'));
+    await fs.writeFile(path.join(root, 'app/index.html'), '<!doctype html>');
+    for (const [dir, meta] of [
+      ['data/ds.zarr', 'zarr.json'],
+      ['data/v2.zarr', '.zgroup'],
+      ['data/links.zarr', 'zarr.json'],
+      ['outside.zarr', 'zarr.json'],
+    ]) {
+      await fs.mkdir(path.join(root, dir), {recursive: true});
+      await fs.writeFile(path.join(root, dir, meta), '{}');
+    }
+    await fs.mkdir(path.join(data, 'plain'));
+    await fs.writeFile(path.join(data, 'file.txt'), 'not a dataset');
+    await fs.mkdir(path.join(root, 'outside-models'));
+    await fs.symlink(path.join(root, 'outside.zarr'), path.join(data, 'out.zarr'));
+    await fs.symlink(path.join(root, 'outside-models'), path.join(data, 'links.zarr/isotropic-models'));
+    server = await startServer({appDir: path.join(root, 'app'), dataDir: data, port: 0, maxModelJsonBytes: LIMIT, maxWeightsBytes: LIMIT});
+    assert.ok(json.length < LIMIT && weights.length < LIMIT, 'the tiny model fits the test limits');
+  });
+  after(async () => {
+    disposeModel(model);
+    disposeModel(other);
+    await server.close();
+  });
+
+  const latest = () => `${server.origin}/data/ds.zarr/isotropic-models/latest`;
+
+  it('publishes with putHandler (201 + 201), and GET loads the same model back', async () => {
+    const statuses = await statusesOf(() => saveModel(model, putHandler(`${latest()}/`)));
+    assert.deepEqual(statuses, [201, 201]);
+    const folder = path.join(root, 'data/ds.zarr/isotropic-models/latest');
+    assert.deepEqual((await fs.readdir(folder)).sort(), ['model.json', 'weights.bin'], 'no temporary files left');
+    // The layer's default: <dataset>/isotropic-models/latest/ (folder URL) or its model.json.
+    for (const url of [`${latest()}/model.json`, `${latest()}/`]) {
+      const {model: loaded} = await loadModel(url);
+      assert.deepEqual(loaded.metadata, model.metadata);
+      assert.match(loaded.metadata.versionHash!, /^[0-9a-f]{12}$/);
+      assert.equal(loaded.metadata.versionHash, model.metadata.versionHash);
+      disposeModel(loaded);
+    }
+    const got = await request(server.origin, 'GET', '/data/ds.zarr/isotropic-models/latest/model.json', '', {headers: {origin: 'http://elsewhere.example'}});
+    assert.equal(got.status, 200);
+    assert.equal(got.headers['access-control-allow-origin'], '*');
+    assert.equal(got.headers['cache-control'], 'no-cache', 'a replaceable file is always revalidated');
+  });
+
+  it('replaces a published model (200 + 200) and serves the new one', async () => {
+    const statuses = await statusesOf(() => saveModel(other, putHandler(`${latest()}/model.json`)));
+    assert.deepEqual(statuses, [200, 200]);
+    assert.notEqual(other.metadata.versionHash, model.metadata.versionHash);
+    const {model: loaded} = await loadModel(`${latest()}/model.json`);
+    assert.equal(loaded.metadata.versionHash, other.metadata.versionHash);
+    disposeModel(loaded);
+  });
+
+  it('answers the CORS preflight for PUT', async () => {
+    const res = await request(server.origin, 'OPTIONS', '/data/ds.zarr/isotropic-models/x/weights.bin', '', {
+      headers: {origin: 'http://elsewhere.example', 'access-control-request-method': 'PUT', 'access-control-request-headers': 'content-type'},
+    });
+    assert.equal(res.status, 204);
+    assert.equal(res.headers['access-control-allow-origin'], '*');
+    assert.equal(res.headers['access-control-allow-methods'], 'GET, HEAD, PUT, OPTIONS');
+    assert.match(String(res.headers['access-control-allow-headers']), /(^|, )content-type(,|$)/);
+  });
+
+  it('accepts a Zarr v2 dataset (.zgroup) and a raw PUT pair', async () => {
+    assert.equal((await put(server.origin, '/data/v2.zarr/isotropic-models/m_1.0-a/weights.bin', weights)).status, 201);
+    const res = await put(server.origin, '/data/v2.zarr/isotropic-models/m_1.0-a/model.json', json, {headers: {'content-type': 'application/json'}});
+    assert.equal(res.status, 201, res.body);
+    assert.equal(res.headers.location, '/data/v2.zarr/isotropic-models/m_1.0-a/model.json');
+    const {model: loaded} = await loadModel(`${server.origin}/data/v2.zarr/isotropic-models/m_1.0-a/`);
+    assert.equal(loaded.metadata.versionHash, model.metadata.versionHash);
+    disposeModel(loaded);
+  });
+
+  const refusals: [what: string, rawPath: string, status: number, body?: () => Buffer | string][] = [
+    // outside isotropic-models
+    ['a dataset file', '/data/ds.zarr/zarr.json', 403],
+    ['the viewer', '/index.html', 403],
+    ['the data root', '/data/', 403],
+    ['another folder of the dataset', '/data/ds.zarr/models/x/model.json', 403],
+    ['no model name', '/data/ds.zarr/isotropic-models/model.json', 403],
+    ['a sub-folder of a model', '/data/ds.zarr/isotropic-models/x/sub/model.json', 403],
+    ['a nested dataset', '/data/ds.zarr/0/isotropic-models/x/model.json', 403],
+    ['a double slash', '/data/ds.zarr//isotropic-models/x/weights.bin', 403],
+    ['a dot segment', '/data/ds.zarr/./isotropic-models/x/weights.bin', 403],
+    // bad names
+    ['a name starting with a dot', '/data/ds.zarr/isotropic-models/.hidden/weights.bin', 403],
+    ['a name starting with a dash', '/data/ds.zarr/isotropic-models/-x/weights.bin', 403],
+    ['a name of 65 characters', `/data/ds.zarr/isotropic-models/${'a'.repeat(65)}/weights.bin`, 403],
+    ['a name with a space', '/data/ds.zarr/isotropic-models/a%20b/weights.bin', 403],
+    ['a percent-encoded name', '/data/ds.zarr/isotropic-models/%6Catest/weights.bin', 403],
+    ['a name with a colon', '/data/ds.zarr/isotropic-models/a:b/weights.bin', 403],
+    // traversal
+    ['..', '/data/../outside.zarr/isotropic-models/x/weights.bin', 403],
+    ['.. in the name', '/data/ds.zarr/isotropic-models/../../x/weights.bin', 403],
+    ['encoded ..', '/data/%2e%2e/outside.zarr/isotropic-models/x/weights.bin', 403],
+    ['encoded .. as the name', '/data/ds.zarr/isotropic-models/%2E%2E/weights.bin', 403],
+    ['encoded slashes', '/data/ds.zarr/isotropic-models/x%2f..%2f..%2f..%2fy/weights.bin', 403],
+    ['an encoded slash in the dataset', '/data/ds.zarr%2fisotropic-models/x/weights.bin', 403],
+    ['an encoded slash in the file', '/data/ds.zarr/isotropic-models/x/y%2Fweights.bin', 403],
+    ['backslashes', '/data/ds.zarr/isotropic-models/x%5c..%5c..%5cy/weights.bin', 403],
+    ['a raw backslash', '/data/ds.zarr/isotropic-models/x\\y/weights.bin', 403],
+    ['double encoding', '/data/%252e%252e/isotropic-models/x/weights.bin', 404],
+    ['NUL', '/data/ds.zarr/isotropic-models/x%00/weights.bin', 403],
+    ['a dataset symlinked outside', '/data/out.zarr/isotropic-models/x/weights.bin', 403],
+    ['isotropic-models symlinked outside', '/data/links.zarr/isotropic-models/x/weights.bin', 403],
+    // other file names
+    ['weights.json', '/data/ds.zarr/isotropic-models/x/weights.json', 403],
+    ['a shard name', '/data/ds.zarr/isotropic-models/x/group1-shard1of1.bin', 403],
+    ['model.json.bak', '/data/ds.zarr/isotropic-models/x/model.json.bak', 403],
+    ['a hidden file', '/data/ds.zarr/isotropic-models/x/.model.json', 403],
+    ['an encoded file name', '/data/ds.zarr/isotropic-models/x/model%2Ejson', 403],
+    // datasets
+    ['a dataset that does not exist', '/data/nope.zarr/isotropic-models/x/weights.bin', 404],
+    ['a folder that is not Zarr', '/data/plain/isotropic-models/x/weights.bin', 403],
+    ['a file as the dataset', '/data/file.txt/isotropic-models/x/weights.bin', 403],
+    // content
+    ['model.json before its weights', '/data/ds.zarr/isotropic-models/fresh/model.json', 409, () => json],
+    ['invalid JSON', '/data/ds.zarr/isotropic-models/latest/model.json', 400, () => '{"format": "ng-isotropic/a2i-3dem",'],
+    ['JSON that is not a model', '/data/ds.zarr/isotropic-models/latest/model.json', 400, () => '[1, 2, 3]'],
+    ['a model.json without isotropic metadata', '/data/ds.zarr/isotropic-models/latest/model.json', 400, () => {
+      const m = JSON.parse(json);
+      delete m.userDefinedMetadata.isotropic;
+      return JSON.stringify(m);
+    }],
+    ['a model.json naming other weights', '/data/ds.zarr/isotropic-models/latest/model.json', 400, () => {
+      const m = JSON.parse(json);
+      m.weightsManifest[0].paths = ['../../../outside.zarr/zarr.json'];
+      return JSON.stringify(m);
+    }],
+    ['a model.json that does not fit the weights there', '/data/ds.zarr/isotropic-models/latest/model.json', 409, () => {
+      const m = JSON.parse(json);
+      m.weightsManifest[0].weights[0].shape = [1000, 1000];
+      return JSON.stringify(m);
+    }],
+  ];
+  for (const [what, rawPath, status, body] of refusals) {
+    it(`refuses ${what} (${status}): PUT ${rawPath.length > 70 ? `${rawPath.slice(0, 67)}...` : rawPath}`, async () => {
+      const before = await tree(root);
+      const res = await put(server.origin, rawPath, body?.() ?? weights);
+      assert.equal(res.status, status, res.body);
+      assert.match(res.headers['content-type'] ?? '', /^text\/plain/);
+      assert.match(res.body, /\w+ \w+/, 'says why in words');
+      assert.deepEqual(await tree(root), before, 'nothing written');
+    });
+  }
+
+  it('refuses a weights.bin over the limit by its Content-Length (413), before reading the body', async () => {
+    const before = await tree(root);
+    // Declares 300 MiB but sends 1 KiB: the answer must come without waiting for the rest.
+    const res = await put(server.origin, '/data/ds.zarr/isotropic-models/big/weights.bin', Buffer.alloc(1024), {headers: {'content-length': String(300 << 20)}});
+    assert.equal(res.status, 413);
+    assert.match(res.body, /larger than this server accepts/);
+    assert.deepEqual(await tree(root), before);
+  });
+
+  it('refuses a model.json over the limit by its Content-Length (413)', async () => {
+    const before = await tree(root);
+    const res = await put(server.origin, '/data/ds.zarr/isotropic-models/latest/model.json', Buffer.alloc(LIMIT + 1, 32));
+    assert.equal(res.status, 413);
+    assert.deepEqual(await tree(root), before);
+  });
+
+  it('refuses over the limit with Expect: 100-continue, without the body being sent', async () => {
+    const res = await put(server.origin, '/data/ds.zarr/isotropic-models/big/weights.bin', Buffer.alloc(LIMIT + 1), {headers: {expect: '100-continue'}});
+    assert.equal(res.status, 413);
+  });
+
+  for (const file of ['weights.bin', 'model.json']) {
+    it(`refuses a streamed ${file} without Content-Length once it passes the limit (413), leaving nothing`, async () => {
+      const before = await tree(root);
+      const chunks = Array.from({length: 12}, () => Buffer.alloc(8 * 1024, 32));
+      const res = await put(server.origin, `/data/ds.zarr/isotropic-models/streamed/${file}`, '', {chunks});
+      assert.equal(res.status, 413);
+      assert.deepEqual(await tree(root), before);
+    });
+  }
+
+  it('accepts a streamed weights.bin without Content-Length under the limit', async () => {
+    const chunks = [weights.subarray(0, 1000), weights.subarray(1000)];
+    const res = await put(server.origin, '/data/ds.zarr/isotropic-models/chunked/weights.bin', '', {chunks});
+    assert.equal(res.status, 201, res.body);
+    assert.deepEqual(await fs.readFile(path.join(root, 'data/ds.zarr/isotropic-models/chunked/weights.bin')), weights);
+  });
+
+  it('leaves no partial file when an upload is cut off', async () => {
+    const before = await tree(root);
+    for (const name of ['cut', 'latest']) {
+      const folder = path.join(root, 'data/ds.zarr/isotropic-models', name);
+      // Wait until the server holds part of the upload in a temporary file, then cut the connection.
+      const beforeAbort = async () => {
+        for (let i = 0; i < 100; i++) {
+          const partial = (await fs.readdir(folder).catch(() => [])).find((f) => f.startsWith('.weights.bin.') && f.endsWith('.partial'));
+          if (partial && (await fs.stat(path.join(folder, partial))).size === 3000) return;
+          await new Promise((r) => setTimeout(r, 10));
+        }
+        assert.fail('no partial upload seen');
+      };
+      await put(server.origin, `/data/ds.zarr/isotropic-models/${name}/weights.bin`, Buffer.alloc(10000, 7), {abortAfter: 3000, beforeAbort});
+    }
+    // The server notices the closed connection asynchronously.
+    let after: string[] = [];
+    for (let i = 0; i < 50; i++) {
+      after = await tree(root);
+      if (JSON.stringify(after) === JSON.stringify(before)) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.deepEqual(after, before);
+    const {model: loaded} = await loadModel(`${latest()}/`);
+    assert.equal(loaded.metadata.versionHash, other.metadata.versionHash, 'the published model is intact');
+    disposeModel(loaded);
+  });
+
+  it('refuses compressed uploads (415)', async () => {
+    const res = await put(server.origin, '/data/ds.zarr/isotropic-models/z/weights.bin', weights, {headers: {'content-encoding': 'gzip'}});
+    assert.equal(res.status, 415);
+  });
+
+  it('still refuses other methods (405)', async () => {
+    for (const method of ['DELETE', 'POST', 'PATCH']) {
+      const res = await request(server.origin, method, '/data/ds.zarr/isotropic-models/latest/model.json');
+      assert.equal(res.status, 405, method);
+      assert.equal(res.headers.allow, 'GET, HEAD, PUT, OPTIONS');
+    }
+    assert.ok(await fs.stat(path.join(root, 'data/ds.zarr/isotropic-models/latest/model.json')));
+  });
+
+  describe('read-only', () => {
+    let ro: RunningServer;
+    before(async () => {
+      ro = await startServer({appDir: path.join(root, 'app'), dataDir: path.join(root, 'data'), port: 0, readOnly: true});
+    });
+    after(() => ro.close());
+
+    it('refuses every PUT with 405 and does not offer PUT in CORS', async () => {
+      const before = await tree(root);
+      const res = await put(ro.origin, '/data/ds.zarr/isotropic-models/ro/weights.bin', weights);
+      assert.equal(res.status, 405);
+      assert.equal(res.headers.allow, 'GET, HEAD, OPTIONS');
+      assert.match(res.body, /read-only/);
+      await assert.rejects(saveModel(model, putHandler(`${ro.origin}/data/ds.zarr/isotropic-models/ro/`)), /failed: 405 .*read-only/);
+      assert.deepEqual(await tree(root), before);
+      const pre = await request(ro.origin, 'OPTIONS', '/data/ds.zarr/isotropic-models/ro/weights.bin', '', {headers: {'access-control-request-method': 'PUT'}});
+      assert.equal(pre.headers['access-control-allow-methods'], 'GET, HEAD, OPTIONS');
+    });
+
+    it('still serves the published model', async () => {
+      const {model: loaded} = await loadModel(`${ro.origin}/data/ds.zarr/isotropic-models/latest/model.json`);
+      assert.equal(loaded.metadata.versionHash, other.metadata.versionHash);
+      disposeModel(loaded);
+    });
+  });
+});
