@@ -7,6 +7,7 @@ import {exampleViewUrl} from '../serve/example-view.ts';
 import {trainCommand} from './train-command.ts';
 import {progressBar} from './progress.ts';
 import {evaluateCommand} from './evaluate-command.ts';
+import {registerReconstructCommands} from './reconstruct-command.ts';
 
 function parseVoxelSize(text: string): [number, number, number] {
   const values = text.split(',').map(Number);
@@ -90,7 +91,8 @@ export function buildProgram(): Command {
     .description('train a model self-supervised on one anisotropic OME-Zarr volume (Node, wasm backend)')
     .argument('<input>', 'anisotropic OME-Zarr volume (folder or http URL)')
     .requiredOption('--out <dir>', 'model folder (model.json + weights.bin; checkpoints in <dir>/checkpoint)')
-    .option('--preset <name>', 'network preset: tiny, default, large', 'default')
+    .option('--preset <name>', 'network preset: tiny, default, large (default: default, or the --init model\'s)')
+    .option('--init <model>', 'fine-tune: start from this model\'s weights (folder or model.json; fresh optimizer state, same network); --steps counts the new steps')
     .option('--steps <n>', 'training steps', parseInteger, 2000)
     .option('--batch <n>', 'patches per step', parseInteger, 8)
     .option('--patch <n>', 'patch edge (voxels)', parseInteger, 64)
@@ -110,6 +112,7 @@ export function buildProgram(): Command {
       await trainCommand(input, {
         out: o.out,
         preset: o.preset,
+        init: o.init,
         resume: Boolean(o.resume),
         overwrite: Boolean(o.overwrite),
         browser: Boolean(o.browser),
@@ -145,6 +148,8 @@ export function buildProgram(): Command {
       await evaluateCommand(input, {truth: o.truth, model: o.model, fuse: o.fuse, flips: o.flips, border: o.border, json: Boolean(o.json)});
     });
 
+  registerReconstructCommands(program);
+
   program
     .command('serve')
     .description('serve the viewer and a folder of Zarr volumes over HTTP')
@@ -152,9 +157,10 @@ export function buildProgram(): Command {
     .option('--app <dir>', 'built viewer folder', 'dist')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <port>', 'port (default: PORT in the environment, else 8080)', parsePort)
+    .option('--read-only', 'refuse model publishing (HTTP PUT to <dataset>/isotropic-models/<name>/)')
     .action(async (o) => {
       const port = o.port ?? parsePort(process.env.PORT ?? '8080');
-      const server = await startServer({appDir: o.app, dataDir: o.data, host: o.host, port});
+      const server = await startServer({appDir: o.app, dataDir: o.data, host: o.host, port, readOnly: Boolean(o.readOnly)});
       console.log(`serving ${server.dataDir} at ${server.origin}/data/`);
       const url = await exampleViewUrl(server).catch(() => undefined);
       console.log(url ? `open the viewer: ${url}` : `open the viewer: ${server.origin}/`);

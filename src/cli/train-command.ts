@@ -3,7 +3,8 @@
  * Node on the wasm backend, or with `--browser` in headless Chromium on WebGPU
  * (a real GPU where the machine has one). Checkpoints go to <out>/checkpoint
  * every N steps and on Ctrl-C; `--resume` continues from there; the final
- * model goes to <out>.
+ * model goes to <out>. `--init <model>` fine-tunes: that model's weights and
+ * network, a fresh optimizer, `--steps` new steps.
  */
 import {promises as fs} from 'node:fs';
 import path from 'node:path';
@@ -17,7 +18,7 @@ import {fileHandler} from '../model/file-store.ts';
 import {artifactsFromJson, artifactsToJson} from '../model/artifacts-json.ts';
 import {initBackend} from '../tf/backend.ts';
 import {prepareTraining} from '../train/session.ts';
-import {Trainer, type TrainOptions, type TrainProgress} from '../train/trainer.ts';
+import {DEFAULT_TRAIN_OPTIONS, Trainer, type TrainOptions, type TrainProgress} from '../train/trainer.ts';
 import {openVolume} from './open-volume.ts';
 import {progressBar} from './progress.ts';
 import {withBrowserPage} from './browser/browser-page.ts';
@@ -26,7 +27,10 @@ import {isHttpUrl} from '../util/url.ts';
 
 export interface TrainCommandOptions {
   out: string;
-  preset: string;
+  /** Undefined: the default preset, or the --init model's. */
+  preset?: string;
+  /** Model folder or model.json to start from (fine-tuning). */
+  init?: string;
   resume: boolean;
   overwrite: boolean;
   browser: boolean;
@@ -42,6 +46,7 @@ interface RunSummary {
 
 export async function trainCommand(input: string, opts: TrainCommandOptions): Promise<void> {
   const vol = await openVolume(input);
+  if (opts.init && !(await pathExists(opts.init))) throw new UserError(`--init: no model at ${opts.init}`);
   const {rho, lateral, unit} = anisotropyOf(vol);
   const checkpointDir = path.join(opts.out, 'checkpoint');
   const hasCheckpoint = await pathExists(path.join(checkpointDir, 'model.json'));
@@ -68,8 +73,9 @@ export async function trainCommand(input: string, opts: TrainCommandOptions): Pr
   // The saved file's own metadata (its version hash is computed when it is written).
   const saved = JSON.parse(await fs.readFile(path.join(opts.out, 'model.json'), 'utf8')).userDefinedMetadata.isotropic as ModelMetadata;
   const minutes = (performance.now() - started) / 60000;
+  const lineage = saved.fineTunedFrom ? ` (fine-tuned from ${saved.fineTunedFrom.versionHash}: ${saved.steps} steps in all)` : '';
   console.log(
-    `saved ${path.join(opts.out, 'model.json')}: ${saved.config.preset} preset, ${summary.step} steps on ${summary.backend} ` +
+    `saved ${path.join(opts.out, 'model.json')}: ${saved.config.preset} preset, ${summary.step} steps${lineage} on ${summary.backend} ` +
       `in ${minutes.toFixed(1)} min, val PSNR ${summary.valPsnr?.toFixed(2)} dB, version ${saved.versionHash}, ` +
       `ρ ${rho.toFixed(3)} (lateral ${lateral} ${unit})`,
   );
@@ -86,11 +92,17 @@ async function trainInNode(
   if (notice) console.error(notice);
   const resumeFrom = opts.resume ? await loadModel(fileHandler(checkpointDir)) : undefined;
   if (resumeFrom) console.error(`resuming from step ${resumeFrom.model.metadata.steps} (${checkpointDir})`);
+  const initFrom = opts.init
+    ? await loadModel(fileHandler(opts.init)).catch((e) => {
+        throw new UserError(`--init: ${(e as Error).message}`);
+      })
+    : undefined;
   const {model, volume, optimizerState} = await prepareTraining(vol, {
     preset: opts.preset,
     seed: opts.train.seed,
     trainingData: path.basename(path.resolve(input)),
     resumeFrom,
+    initFrom,
   }).catch((e) => {
     throw new UserError((e as Error).message);
   });
@@ -100,6 +112,10 @@ async function trainInNode(
       await saveModel(m, fileHandler(checkpointDir), state);
     },
   });
+  if (initFrom && !resumeFrom) {
+    const from = model.metadata.fineTunedFrom!;
+    console.error(`fine-tuning ${opts.init} (version ${from.versionHash}, ${from.steps} steps): ${opts.train.steps ?? DEFAULT_TRAIN_OPTIONS.steps} new steps`);
+  }
   await trainer.restoreOptimizer(optimizerState);
   tf.dispose(Object.values(optimizerState));
   const stopOnSignal = onInterrupt(() => trainer.stop());
@@ -127,6 +143,13 @@ async function trainInBrowser(
   const remote = isHttpUrl(input);
   const local = path.resolve(input);
   const resumeFrom = opts.resume ? artifactsToJson(await fileHandler(checkpointDir).load!()) : undefined;
+  const initFrom = opts.init
+    ? artifactsToJson(
+        await fileHandler(opts.init).load!().catch((e) => {
+          throw new UserError(`--init: ${(e as Error).message}`);
+        }),
+      )
+    : undefined;
   return withBrowserPage('src/cli/browser/train-page.ts', remote ? process.cwd() : path.dirname(local), async ({page, pageUrl, dataUrl}) => {
     let reported = false;
     await page.exposeFunction('ngTrainProgress', (p: TrainProgress & {backend: string}) => {
@@ -146,6 +169,7 @@ async function trainInBrowser(
         trainingData: path.basename(remote ? new URL(input).pathname : local),
         train: opts.train,
         resumeFrom,
+        initFrom,
       };
       const result = await page.evaluate(
         (req) => (globalThis as unknown as {ngTrain(r: unknown): Promise<RunSummary & {notice?: string; model: Parameters<typeof artifactsFromJson>[0]}>}).ngTrain(req),

@@ -20,58 +20,92 @@ export interface PatchSource {
 /**
  * Dihedral transform d ∈ [0, 8): bit 0 flips rows, bit 1 flips cols, bit 2 transposes.
  * Patch (r, c) reads block (y, x) = transpose ? (c', r') : (r', c') where r', c' are r, c
- * after the flips.
+ * after the flips. The patch is `rows` × `cols` (default square); the block it reads is
+ * rows × cols (y × x), or cols × rows when transposed.
  */
 export function copyDihedral(
   data: ArrayLike<number>,
   base: number,
   stride: number,
-  size: number,
+  rows: number,
   d: number,
   normalise: (v: number) => number,
   out: Float32Array,
   offset: number,
+  cols = rows,
 ): void {
   const flipR = (d & 1) !== 0, flipC = (d & 2) !== 0, transpose = (d & 4) !== 0;
   // Source offset of patch (r, c) = base + r·dr + c·dc after folding flips into start/steps.
   const rowStep = transpose ? 1 : stride, colStep = transpose ? stride : 1;
   const dr = flipR ? -rowStep : rowStep, dc = flipC ? -colStep : colStep;
-  const s0 = base + (flipR ? (size - 1) * rowStep : 0) + (flipC ? (size - 1) * colStep : 0);
+  const s0 = base + (flipR ? (rows - 1) * rowStep : 0) + (flipC ? (cols - 1) * colStep : 0);
   let o = offset;
-  for (let r = 0; r < size; r++) {
+  for (let r = 0; r < rows; r++) {
     let s = s0 + r * dr;
-    for (let c = 0; c < size; c++, s += dc) out[o++] = normalise(data[s]);
+    for (let c = 0; c < cols; c++, s += dc) out[o++] = normalise(data[s]);
   }
 }
 
+/**
+ * `count` patches of `size` × `size` from random lateral planes, each under a random
+ * dihedral transform. With `margin` > 0 each is a strip of size + 2·margin rows (the
+ * degraded axis) × size cols, for makeTrainingPairs to degrade whole and crop.
+ */
 export function sampleLateralPatches(
   volume: PatchSource,
   count: number,
   size: number,
   rng: Rng,
   normalise: (v: number) => number = (v) => v,
+  margin = 0,
 ): Float32Array {
   const [nz, ny, nx] = volume.shape;
   if (!(Number.isInteger(size) && size >= 1)) throw new RangeError(`sampleLateralPatches: size must be a positive integer, got ${size}`);
-  if (size > ny || size > nx) {
-    throw new RangeError(`sampleLateralPatches: patch size ${size} does not fit the lateral plane (${ny} × ${nx} voxels, y × x)`);
+  if (!(Number.isInteger(margin) && margin >= 0)) throw new RangeError(`sampleLateralPatches: margin must be an integer ≥ 0, got ${margin}`);
+  const rows = size + 2 * margin;
+  if (rows > ny || rows > nx) {
+    const what = margin > 0 ? `patch size ${size} with a margin of ${margin} rows` : `patch size ${size}`;
+    throw new RangeError(`sampleLateralPatches: ${what} does not fit the lateral plane (${ny} × ${nx} voxels, y × x)`);
   }
   if (nz < 1) throw new RangeError('sampleLateralPatches: volume has no z slices');
   if (volume.data.length < nz * ny * nx) {
     throw new RangeError(`sampleLateralPatches: volume has ${volume.data.length} values, expected ${nz}×${ny}×${nx}`);
   }
-  const out = new Float32Array(count * size * size);
+  const out = new Float32Array(count * rows * size);
   for (let p = 0; p < count; p++) {
-    const z = rng.int(nz), y0 = rng.int(ny - size + 1), x0 = rng.int(nx - size + 1);
-    const d = rng.int(8);
-    copyDihedral(volume.data, (z * ny + y0) * nx + x0, nx, size, d, normalise, out, p * size * size);
+    if (margin === 0) {
+      // Kept draw for draw as before margins existed, so margin-free sampling is unchanged.
+      const z = rng.int(nz), y0 = rng.int(ny - size + 1), x0 = rng.int(nx - size + 1);
+      const d = rng.int(8);
+      copyDihedral(volume.data, (z * ny + y0) * nx + x0, nx, size, d, normalise, out, p * size * size);
+      continue;
+    }
+    const z = rng.int(nz), d = rng.int(8);
+    // The block is rows × size (y × x), or size × rows when the transform transposes.
+    const [h, w] = (d & 4) !== 0 ? [size, rows] : [rows, size];
+    const y0 = rng.int(ny - h + 1), x0 = rng.int(nx - w + 1);
+    copyDihedral(volume.data, (z * ny + y0) * nx + x0, nx, rows, d, normalise, out, p * rows * size, size);
   }
   return out;
 }
 
 /**
- * Degrades each ground-truth patch along its rows. `target` is gtPatches itself (not a
- * copy); `input` is a new buffer of the same shape.
+ * The margin (rows on each side along the degraded axis) that keeps mirror-extrapolated
+ * rows out of training patches: 2ρ rounded up (the cubic B-spline's reach beyond the
+ * last section centre plus one section), less where the planes are too small for it.
+ */
+export function degradeMargin(rho: number, size: number, plane: readonly [number, number]): number {
+  const room = Math.floor((Math.min(plane[0], plane[1]) - size) / 2);
+  return Math.max(0, Math.min(Math.ceil(2 * rho), room));
+}
+
+/**
+ * Degrades each ground-truth patch along its rows. Without a margin, `target` is
+ * gtPatches itself (not a copy) and `input` a new buffer of the same shape. With one,
+ * gtPatches are strips of size + 2·margin rows (sampleLateralPatches with the same
+ * margin): each strip is degraded and interpolated whole, and input and target are its
+ * middle size × size, so neither holds rows the interpolation extrapolated past the
+ * strip's first or last section.
  */
 export function makeTrainingPairs(
   gtPatches: Float32Array,
@@ -79,13 +113,30 @@ export function makeTrainingPairs(
   size: number,
   degradeOpts: DegradeOptions,
   rng: Rng,
+  margin = 0,
 ): {input: Float32Array; target: Float32Array} {
   const n = size * size;
-  if (gtPatches.length < count * n) throw new RangeError(`makeTrainingPairs: ${gtPatches.length} values, expected ${count} × ${size} × ${size}`);
-  const input = new Float32Array(count * n);
-  for (let p = 0; p < count; p++) {
-    const o = p * n;
-    degradeRows(gtPatches.subarray(o, o + n), size, size, degradeOpts, rng, input.subarray(o, o + n));
+  const rows = size + 2 * margin;
+  const strip = rows * size;
+  if (gtPatches.length < count * strip) {
+    throw new RangeError(`makeTrainingPairs: ${gtPatches.length} values, expected ${count} × ${rows} × ${size}`);
   }
-  return {input, target: gtPatches};
+  const input = new Float32Array(count * n);
+  if (margin === 0) {
+    for (let p = 0; p < count; p++) {
+      const o = p * n;
+      degradeRows(gtPatches.subarray(o, o + n), size, size, degradeOpts, rng, input.subarray(o, o + n));
+    }
+    return {input, target: gtPatches};
+  }
+  const target = new Float32Array(count * n);
+  const degraded = new Float32Array(strip);
+  const crop = margin * size;
+  for (let p = 0; p < count; p++) {
+    const gt = gtPatches.subarray(p * strip, (p + 1) * strip);
+    degradeRows(gt, rows, size, degradeOpts, rng, degraded);
+    input.set(degraded.subarray(crop, crop + n), p * n);
+    target.set(gt.subarray(crop, crop + n), p * n);
+  }
+  return {input, target};
 }

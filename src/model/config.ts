@@ -54,6 +54,9 @@ export const PRESETS: Record<'tiny' | 'default' | 'large', ModelConfig> = {
 
 export type PresetName = keyof typeof PRESETS;
 
+/** The preset a new model gets when none is named. */
+export const DEFAULT_PRESET: PresetName = 'default';
+
 export function presetConfig(name: string): ModelConfig {
   const config = PRESETS[name as PresetName];
   if (!config) throw new Error(`unknown preset "${name}" (choose ${Object.keys(PRESETS).join(', ')})`);

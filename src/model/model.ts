@@ -29,7 +29,13 @@ export interface ModelMetadata {
   /** Channels of the source data (EM: 1). */
   channels: number;
   trainingData?: string;
+  /** Training steps, those of the model it was fine-tuned from included. */
   steps: number;
+  /**
+   * Set when training started from another model's weights (`train --init`, fresh
+   * optimizer state): that model's version hash and its steps (counted in `steps`).
+   */
+  fineTunedFrom?: {versionHash: string; steps: number};
   valPsnr?: number;
   /** Short hash of config and weights: which model a view or a volume was made with. */
   versionHash?: string;

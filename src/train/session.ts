@@ -1,14 +1,15 @@
 /**
  * Everything a training run needs from one anisotropic volume, wherever it runs
  * (Node CLI, headless browser, the viewer's training worker): the model (new,
- * or resumed from a checkpoint) and the training volume in memory.
+ * started from another model's weights, or resumed from a checkpoint) and the
+ * training volume in memory.
  */
-import type * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs';
 import {anisotropyOf, dtypeRange, readBaseLevel} from '../io/anisotropic-volume.ts';
 import type {OmeZarrVolume} from '../io/ome-zarr-reader.ts';
-import {presetConfig} from '../model/config.ts';
-import {checkModelFits, createModel, type IsotropicModel} from '../model/model.ts';
-import type {LoadedModel} from '../model/model-io.ts';
+import {DEFAULT_PRESET, presetConfig} from '../model/config.ts';
+import {checkModelFits, createModel, disposeModel, type IsotropicModel, type ModelMetadata} from '../model/model.ts';
+import {modelArtifacts, type LoadedModel} from '../model/model-io.ts';
 import {computeNormalisation, type TrainingVolume} from './data.ts';
 
 export interface TrainingSession {
@@ -18,24 +19,72 @@ export interface TrainingSession {
   optimizerState: tf.NamedTensorMap;
 }
 
-export async function prepareTraining(
-  vol: OmeZarrVolume,
-  opts: {preset: string; seed?: number; trainingData: string; resumeFrom?: LoadedModel},
-): Promise<TrainingSession> {
+export interface PrepareTrainingOptions {
+  /** Network preset of a new model (default: the default preset). With `initFrom` it must match that model's, if given. */
+  preset?: string;
+  seed?: number;
+  trainingData: string;
+  /** Continue this checkpoint (weights, Adam state, step). */
+  resumeFrom?: LoadedModel;
+  /**
+   * Fine-tune: start from this model's weights, config and normalisation with a fresh
+   * optimizer (any optimizer state it carries is disposed). The new model records
+   * `fineTunedFrom` and counts the init model's steps in its own. With `resumeFrom`,
+   * the checkpoint must descend from this model. The model is taken over (its params
+   * become the trained variables, its metadata is rewritten): pass a copy of one in use.
+   */
+  initFrom?: LoadedModel;
+}
+
+export async function prepareTraining(vol: OmeZarrVolume, opts: PrepareTrainingOptions): Promise<TrainingSession> {
   const {rho, unit} = anisotropyOf(vol);
-  const {data, shape} = await readBaseLevel(vol);
-  const volume: TrainingVolume = {data, shape, rho, dtype: vol.dtype, dataRange: dtypeRange(vol.dtype), name: opts.trainingData};
+  const fits = {rho, dtype: vol.dtype, channels: 1, name: opts.trainingData};
+  const init = opts.initFrom ? await initialModel(opts.initFrom, opts.preset, (m) => checkModelFits(m, fits)) : undefined;
+  let volume: TrainingVolume;
+  try {
+    const {data, shape} = await readBaseLevel(vol);
+    volume = {data, shape, rho, dtype: vol.dtype, dataRange: dtypeRange(vol.dtype), name: opts.trainingData};
+    if (opts.resumeFrom) {
+      const resumed = opts.resumeFrom.model;
+      checkModelFits(resumed.metadata, fits);
+      if (init && resumed.metadata.fineTunedFrom?.versionHash !== init.hash) {
+        const from = resumed.metadata.fineTunedFrom ? `was fine-tuned from ${resumed.metadata.fineTunedFrom.versionHash}` : 'was not fine-tuned from a model';
+        throw new Error(`the checkpoint ${from}, not from the init model ${init.hash}`);
+      }
+    }
+  } catch (e) {
+    if (init) disposeModel(init.model);
+    throw e;
+  }
   if (opts.resumeFrom) {
-    checkModelFits(opts.resumeFrom.model.metadata, {rho, dtype: vol.dtype, channels: 1, name: opts.trainingData});
+    if (init) disposeModel(init.model);
     return {model: opts.resumeFrom.model, volume, optimizerState: opts.resumeFrom.extra};
   }
   const [sz, sy, sx] = vol.desc.levels[0].scale;
+  const voxelSize = {x: sx, y: sy, z: sz, unit};
+  if (init) {
+    const m = init.model;
+    m.metadata = {
+      config: m.metadata.config,
+      rho,
+      interpolation: m.metadata.interpolation,
+      voxelSize,
+      // The weights were learnt for this normalisation: keep it.
+      normalisation: m.metadata.normalisation,
+      dtype: vol.dtype,
+      channels: 1,
+      trainingData: opts.trainingData,
+      steps: m.metadata.steps,
+      fineTunedFrom: {versionHash: init.hash, steps: m.metadata.steps},
+    };
+    return {model: m, volume, optimizerState: {}};
+  }
   const model = createModel(
     {
-      config: presetConfig(opts.preset),
+      config: presetConfig(opts.preset ?? DEFAULT_PRESET),
       rho,
-      voxelSize: {x: sx, y: sy, z: sz, unit},
-      normalisation: computeNormalisation(data),
+      voxelSize,
+      normalisation: computeNormalisation(volume.data),
       dtype: vol.dtype,
       channels: 1,
       trainingData: opts.trainingData,
@@ -43,4 +92,27 @@ export async function prepareTraining(
     opts.seed ?? 1,
   );
   return {model, volume, optimizerState: {}};
+}
+
+/** Checks the init model against the data and the requested preset; disposes it (and its optimizer state) on failure. */
+async function initialModel(
+  loaded: LoadedModel,
+  preset: string | undefined,
+  checkFits: (m: ModelMetadata) => void,
+): Promise<{model: IsotropicModel; hash: string}> {
+  const {model, extra} = loaded;
+  tf.dispose(Object.values(extra));
+  try {
+    const own = model.metadata.config.preset;
+    if (preset !== undefined && preset !== own) {
+      throw new Error(`preset "${preset}" conflicts with the init model, a "${own}" model: fine-tuning keeps the init model's network (leave the preset out)`);
+    }
+    checkFits(model.metadata);
+    // A model saved without a hash gets one now (modelArtifacts computes and stores it).
+    const hash = model.metadata.versionHash ?? (await modelArtifacts(model), model.metadata.versionHash!);
+    return {model, hash};
+  } catch (e) {
+    disposeModel(model);
+    throw e;
+  }
 }

@@ -6,16 +6,25 @@
  *
  * Each step's patches and degradations come from a generator seeded by
  * (seed, step), so a resumed run sees exactly the data an uninterrupted one would.
+ *
+ * A fine-tuned model (metadata.fineTunedFrom) counts its init model's steps in
+ * metadata.steps; `steps`, the schedule and the progress count this run's own
+ * steps only, while the data generator goes on from the total (new patches).
+ *
+ * Patches are degraded as strips taller by a margin on both sides along the
+ * degraded axis and cropped to the middle (makeTrainingPairs), so the loss never
+ * sees rows the interpolation mirror-extrapolated.
  */
 import * as tf from '@tensorflow/tfjs';
 import {Random} from '../util/random.ts';
-import {makeTrainingPairs, sampleLateralPatches} from '../degrade/patches.ts';
+import {degradeMargin, makeTrainingPairs, sampleLateralPatches} from '../degrade/patches.ts';
 import type {DegradeOptions} from '../degrade/degrade.ts';
 import {a2iLoss} from './loss.ts';
 import {predict, type IsotropicModel} from '../model/model.ts';
 import {splitPlanes, type TrainingVolume} from './data.ts';
 
 export interface TrainOptions {
+  /** Steps of this run (a fine-tuned model's init steps not counted). */
   steps: number;
   batchSize: number;
   patchSize: number;
@@ -78,7 +87,9 @@ export class Trainer {
   private readonly split;
   private readonly normalise: (v: number) => number;
   private validationSet?: {input: tf.Tensor4D; target: tf.Tensor4D; interpolatedPsnr: number};
+  /** Steps of this run so far (metadata.steps less the init model's steps when fine-tuning). */
   private step = 0;
+  private readonly baseStep: number;
   private checkpointedStep = -1;
   // Written by pause()/stop() while run() awaits, hence read through status().
   private state: TrainerState = 'idle';
@@ -97,10 +108,13 @@ export class Trainer {
     this.split = splitPlanes(volume);
     const {mean, std} = model.metadata.normalisation;
     this.normalise = (v) => (v - mean) / std;
-    this.step = model.metadata.steps;
+    this.baseStep = model.metadata.fineTunedFrom?.steps ?? 0;
+    this.step = model.metadata.steps - this.baseStep;
+    if (this.step < 0) throw new Error(`model metadata: ${model.metadata.steps} steps, fewer than the ${this.baseStep} of the model it was fine-tuned from`);
     model.metadata.interpolation = this.options.degrade.method ?? 'cubic';
   }
 
+  /** Steps of this run (for a fine-tuned model, those after its init model's). */
   get currentStep(): number {
     return this.step;
   }
@@ -134,7 +148,7 @@ export class Trainer {
     }
   }
 
-  /** Trains until `steps` (counted from the model's step 0) or stop(). Rejects on a failed step, model kept as of the last good step. */
+  /** Trains until `steps` (counted from the model's step 0, or from its init model's steps when fine-tuned) or stop(). Rejects on a failed step, model kept as of the last good step. */
   async run(): Promise<TrainerState> {
     const {steps, checkpointEvery, validateEvery} = this.options;
     if (this.state === 'running' || this.state === 'paused') throw new Error('this trainer is already running');
@@ -149,7 +163,7 @@ export class Trainer {
         }
         const losses = await this.trainStep();
         this.step++;
-        this.model.metadata.steps = this.step;
+        this.model.metadata.steps = this.baseStep + this.step;
         const validate = this.step % validateEvery === 0 || this.step === steps;
         const val = validate ? await this.validate() : undefined;
         const elapsed = (performance.now() - started) / 1000;
@@ -187,9 +201,11 @@ export class Trainer {
 
   private async trainStep(): Promise<{loss: number; l1: number; pdl: number}> {
     const {batchSize, patchSize, alpha, seed} = this.options;
-    const rng = new Random(seed * 1_000_003 + this.step);
-    const gt = sampleLateralPatches(this.split.train, batchSize, patchSize, rng, this.normalise);
-    const {input, target} = makeTrainingPairs(gt, batchSize, patchSize, {...this.options.degrade, rho: this.volume.rho}, rng);
+    const rng = new Random(seed * 1_000_003 + this.baseStep + this.step);
+    const [, ny, nx] = this.split.train.shape;
+    const margin = degradeMargin(this.volume.rho, patchSize, [ny, nx]);
+    const gt = sampleLateralPatches(this.split.train, batchSize, patchSize, rng, this.normalise, margin);
+    const {input, target} = makeTrainingPairs(gt, batchSize, patchSize, {...this.options.degrade, rho: this.volume.rho}, rng, margin);
     (this.optimizer as unknown as {learningRate: number}).learningRate = this.learningRateAt(this.step);
     const x = tf.tensor4d(input, [batchSize, patchSize, patchSize, 1]);
     const y = tf.tensor4d(target, [batchSize, patchSize, patchSize, 1]);
@@ -241,10 +257,12 @@ export class Trainer {
 
   private makeValidationSet() {
     const {validationPatches: count, seed} = this.options;
-    const size = Math.min(this.options.patchSize, this.split.validation.shape[1], this.split.validation.shape[2]);
+    const [, ny, nx] = this.split.validation.shape;
+    const size = Math.min(this.options.patchSize, ny, nx);
+    const margin = degradeMargin(this.volume.rho, size, [ny, nx]);
     const rng = new Random(seed * 7919 + 17);
-    const gt = sampleLateralPatches(this.split.validation, count, size, rng, this.normalise);
-    const {input, target} = makeTrainingPairs(gt, count, size, {...this.options.degrade, rho: this.volume.rho}, rng);
+    const gt = sampleLateralPatches(this.split.validation, count, size, rng, this.normalise, margin);
+    const {input, target} = makeTrainingPairs(gt, count, size, {...this.options.degrade, rho: this.volume.rho}, rng, margin);
     let sumSq = 0;
     for (let i = 0; i < input.length; i++) sumSq += (input[i] - target[i]) ** 2;
     return {

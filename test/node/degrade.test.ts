@@ -6,7 +6,7 @@ import {isotropicPositions, sectionCoordinate, upsampleZ} from '../../src/resamp
 import {averageSections, planSections, sectionCentre, sectionCount} from '../../src/degrade/section-profile.ts';
 import {addEmNoise} from '../../src/degrade/noise.ts';
 import {degradeRows, fineRowPositions} from '../../src/degrade/degrade.ts';
-import {makeTrainingPairs, sampleLateralPatches} from '../../src/degrade/patches.ts';
+import {degradeMargin, makeTrainingPairs, sampleLateralPatches} from '../../src/degrade/patches.ts';
 import {downsampleMean} from '../../src/volume/downsample.ts';
 
 function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tol: number, what = '') {
@@ -413,5 +413,48 @@ describe('patches', () => {
       const n = size * size;
       assert.deepEqual(degradeRows(gt.subarray(p * n, (p + 1) * n), size, size, opts, rng), input.subarray(p * n, (p + 1) * n));
     }
+  });
+
+  it('with a margin, samples taller strips (margin rows on each side along the degraded axis), all 8 transforms', () => {
+    const size = 6, margin = 3, rows = size + 2 * margin, count = 400;
+    const strips = sampleLateralPatches(volume, count, size, new Random(8), (v) => v, margin);
+    assert.equal(strips.length, count * rows * size);
+    const seen = new Set<string>();
+    for (let p = 0; p < count; p++) {
+      const at = (r: number, c: number) => decode(strips[(p * rows + r) * size + c]);
+      const o = at(0, 0), right = at(0, 1), down = at(1, 0);
+      const stepC = [right[1] - o[1], right[2] - o[2]], stepR = [down[1] - o[1], down[2] - o[2]];
+      for (let r = 0; r < rows; r++) {
+        for (let c = 0; c < size; c++) assert.deepEqual(at(r, c), [o[0], o[1] + r * stepR[0] + c * stepC[0], o[2] + r * stepR[1] + c * stepC[1]]);
+      }
+      seen.add(`${stepR}|${stepC}`);
+    }
+    assert.equal(seen.size, 8);
+    assert.throws(() => sampleLateralPatches(volume, 1, 16, new Random(1), (v) => v, 3), /patch size 16 with a margin of 3 rows does not fit/);
+  });
+
+  it('degradeMargin: 2ρ rounded up, less where the plane is too small', () => {
+    assert.equal(degradeMargin(4, 64, [250, 250]), 8);
+    assert.equal(degradeMargin(2.5, 64, [250, 250]), 5);
+    assert.equal(degradeMargin(4, 64, [250, 70]), 3);
+    assert.equal(degradeMargin(4, 64, [64, 64]), 0);
+  });
+
+  it('makeTrainingPairs with a margin degrades the whole strip and crops input and target from its middle', () => {
+    const size = 8, margin = 4, rows = size + 2 * margin, count = 3;
+    const strips = sampleLateralPatches(volume, count, size, new Random(3), (v) => v / 2000, margin);
+    const opts = {rho: 2.5, noise: {gaussianSigma: 0.01, poissonGain: 0, sectionJitter: 0}};
+    const {input, target} = makeTrainingPairs(strips, count, size, opts, new Random(4), margin);
+    assert.equal(input.length, count * size * size);
+    assert.equal(target.length, count * size * size);
+    const rng = new Random(4);
+    for (let p = 0; p < count; p++) {
+      const strip = strips.subarray(p * rows * size, (p + 1) * rows * size);
+      const degraded = degradeRows(strip, rows, size, opts, rng);
+      const middle = (a: Float32Array) => a.subarray(margin * size, (margin + size) * size);
+      assert.deepEqual(target.subarray(p * size * size, (p + 1) * size * size), middle(strip));
+      assert.deepEqual(input.subarray(p * size * size, (p + 1) * size * size), middle(degraded));
+    }
+    assert.throws(() => makeTrainingPairs(strips, count + 1, size, opts, new Random(4), margin), /expected 4 × 16 × 8/);
   });
 });

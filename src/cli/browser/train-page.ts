@@ -16,10 +16,12 @@ import {Trainer, type TrainOptions, type TrainProgress} from '../../train/traine
 export interface BrowserTrainRequest {
   volumeUrl: string;
   wasmPaths: string;
-  preset: string;
+  preset?: string;
   trainingData: string;
   train: Partial<TrainOptions>;
   resumeFrom?: ArtifactsJson;
+  /** Model to fine-tune (train --init). */
+  initFrom?: ArtifactsJson;
 }
 
 interface PageGlobals {
@@ -39,6 +41,7 @@ page.ngTrain = async (req) => {
     seed: req.train.seed,
     trainingData: req.trainingData,
     resumeFrom: req.resumeFrom ? await modelFromArtifacts(artifactsFromJson(req.resumeFrom)) : undefined,
+    initFrom: req.initFrom ? await modelFromArtifacts(artifactsFromJson(req.initFrom)) : undefined,
   });
   const trainer = (current = new Trainer(session.model, session.volume, req.train, {
     onProgress: (p) => void page.ngTrainProgress({...p, backend}),
