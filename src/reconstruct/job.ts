@@ -15,19 +15,23 @@ import {blockBox, blockCount, blockWindow, geometryOf, type ReconstructGeometry}
 
 export const JOB_FORMAT = 1;
 
+/** The input as a job records it. */
+export interface JobInput {
+  /** Where it was read from when the store was created (informative: shards may mount it elsewhere). */
+  location: string;
+  shape: Vec3;
+  dtype: string;
+  /** Level-0 NGFF scale and translation (z, y, x). */
+  scale: Vec3;
+  translation: Vec3;
+  unit: string;
+  rho: number;
+}
+
 export interface ReconstructJob {
   tool: 'ng-isotropic reconstruct';
   format: number;
-  input: {
-    /** Where it was read from when the store was created (informative: shards may mount it elsewhere). */
-    location: string;
-    shape: Vec3;
-    dtype: string;
-    /** Level-0 NGFF scale and translation (z, y, x). */
-    scale: Vec3;
-    translation: Vec3;
-    unit: string;
-  };
+  input: Omit<JobInput, 'rho'>;
   rho: number;
   model: {versionHash: string; preset: string; rho: number; trainingData?: string; steps: number};
   fuse: Fusion;
@@ -38,16 +42,6 @@ export interface ReconstructJob {
   halo: number;
   multiple: number;
   plane: PlaneInferenceOptions;
-}
-
-export interface JobInput {
-  location: string;
-  shape: Vec3;
-  dtype: string;
-  scale: Vec3;
-  translation: Vec3;
-  unit: string;
-  rho: number;
 }
 
 /**
