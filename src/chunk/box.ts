@@ -30,8 +30,10 @@ export function formatBox(box: Box3): string {
   return `z ${box.start[0]}–${box.end[0]}, y ${box.start[1]}–${box.end[1]}, x ${box.start[2]}–${box.end[2]}`;
 }
 
-/** Copies `inner` (a sub-box of `outer`) out of a C-order array laid out over `outer`. */
-export function cropBox(data: ArrayLike<number>, outer: Box3, inner: Box3, out = new Float32Array(boxVoxels(inner))): Float32Array {
+/** Copies `inner` (a sub-box of `outer`) out of a C-order array laid out over `outer` (into `out`, float32 by default). */
+export function cropBox(data: ArrayLike<number>, outer: Box3, inner: Box3): Float32Array;
+export function cropBox<T extends {[i: number]: number}>(data: ArrayLike<number>, outer: Box3, inner: Box3, out: T): T;
+export function cropBox(data: ArrayLike<number>, outer: Box3, inner: Box3, out: {[i: number]: number} = new Float32Array(boxVoxels(inner))) {
   const [, oy, ox] = boxSize(outer);
   const [nz, ny, nx] = boxSize(inner);
   for (let z = 0; z < nz; z++) {

@@ -35,6 +35,7 @@ import {finalizeOutput, type FinalizeResult} from '../reconstruct/finalize.ts';
 import {withBrowserPage} from './browser/browser-page.ts';
 import type {BrowserBlockResult, BrowserReconstructInit} from './browser/reconstruct-page.ts';
 import {progressBar} from './progress.ts';
+import {onInterrupt} from './interrupt.ts';
 
 export const DEFAULT_CACHE_MIB = 64;
 
@@ -131,7 +132,11 @@ export async function reconstructCommand(input: string, output: string, opts: Re
   // One listener per input chunk a block reads (src/chunk's cache and zarrita): many, and none leaks.
   setMaxListeners(0, controller.signal);
   opts.signal?.addEventListener('abort', () => controller.abort(opts.signal!.reason), {once: true});
-  const stopOnSignal = onInterrupt(() => controller.abort(new Error('interrupted')));
+  const stopOnSignal = onInterrupt(
+    () => controller.abort(new Error('interrupted')),
+    'finishing the chunks being written (Ctrl-C again to quit at once; finished chunks are kept either way)',
+    ['SIGINT', 'SIGTERM'],
+  );
   const bar = opts.json || opts.quiet ? undefined : progressBar('reconstruct [{bar}] {value}/{total} chunks | {rate} voxels/s | ETA {eta_formatted}');
   const run = async (compute: BlockComputer, backend: string) => {
     const summary = await runShard(out, g, opts.shard, compute, {
@@ -281,21 +286,6 @@ async function inBrowser(
       signal.removeEventListener('abort', abortPage);
     }
   });
-}
-
-/** Ctrl-C once: stop after the chunks being written; twice: quit. Returns the un-registration. */
-function onInterrupt(stop: () => void): () => void {
-  const handler = () => {
-    console.error('\nstopping: finishing the chunks being written (Ctrl-C again to quit at once; finished chunks are kept either way)');
-    stop();
-    process.once('SIGINT', () => process.exit(130));
-  };
-  process.once('SIGINT', handler);
-  process.once('SIGTERM', handler);
-  return () => {
-    process.off('SIGINT', handler);
-    process.off('SIGTERM', handler);
-  };
 }
 
 function formatRate(v: number): string {

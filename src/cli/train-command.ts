@@ -24,6 +24,9 @@ import {progressBar} from './progress.ts';
 import {withBrowserPage} from './browser/browser-page.ts';
 import type {BrowserTrainRequest} from './browser/train-page.ts';
 import {isHttpUrl} from '../util/url.ts';
+import {onInterrupt} from './interrupt.ts';
+
+const TRAIN_STOP_MESSAGE = 'saving a checkpoint (Ctrl-C again to abort)';
 
 export interface TrainCommandOptions {
   out: string;
@@ -118,7 +121,7 @@ async function trainInNode(
   }
   await trainer.restoreOptimizer(optimizerState);
   tf.dispose(Object.values(optimizerState));
-  const stopOnSignal = onInterrupt(() => trainer.stop());
+  const stopOnSignal = onInterrupt(() => trainer.stop(), TRAIN_STOP_MESSAGE);
   try {
     const state = await trainer.run();
     if (state === 'done') {
@@ -160,7 +163,7 @@ async function trainInBrowser(
     await page.exposeFunction('ngTrainCheckpoint', async (json: Parameters<typeof artifactsFromJson>[0]) => {
       await fileHandler(checkpointDir).save!(artifactsFromJson(json));
     });
-    const stopOnSignal = onInterrupt(() => void page.evaluate(() => (globalThis as unknown as {ngTrainStop(): void}).ngTrainStop()));
+    const stopOnSignal = onInterrupt(() => void page.evaluate(() => (globalThis as unknown as {ngTrainStop(): void}).ngTrainStop()), TRAIN_STOP_MESSAGE);
     try {
       const request: BrowserTrainRequest = {
         volumeUrl: remote ? input : `${dataUrl}${encodeURIComponent(path.basename(local))}`,
@@ -182,17 +185,6 @@ async function trainInBrowser(
       stopOnSignal();
     }
   });
-}
-
-/** Ctrl-C once: stop cleanly (a checkpoint is written); twice: quit. Returns the un-registration. */
-function onInterrupt(stop: () => void): () => void {
-  const handler = () => {
-    console.error('\nstopping: saving a checkpoint (Ctrl-C again to abort)');
-    stop();
-    process.once('SIGINT', () => process.exit(130));
-  };
-  process.once('SIGINT', handler);
-  return () => process.off('SIGINT', handler);
 }
 
 function trainProgressBar() {

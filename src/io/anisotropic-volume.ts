@@ -5,6 +5,7 @@
 import * as zarr from 'zarrita';
 import type {Vec3} from './ngff.ts';
 import type {OmeZarrVolume} from './ome-zarr-reader.ts';
+import {isotropicLevelOrigin, SUPPORTED_DTYPES} from './anisotropic-input.ts';
 
 export interface Anisotropy {
   /** z spacing / lateral spacing. */
@@ -14,7 +15,6 @@ export interface Anisotropy {
   unit: string;
 }
 
-const SUPPORTED = new Set(['uint8', 'uint16', 'float32']);
 
 export function anisotropyOf(vol: OmeZarrVolume): Anisotropy {
   const [sz, sy, sx] = vol.desc.levels[0].scale;
@@ -24,7 +24,7 @@ export function anisotropyOf(vol: OmeZarrVolume): Anisotropy {
   if (sz < sx * (1 - 1e-6)) {
     throw new Error(`z spacing ${sz} is finer than the lateral spacing ${sx}: nothing to make isotropic`);
   }
-  if (!SUPPORTED.has(vol.dtype)) throw new Error(`unsupported data type ${vol.dtype} (supported: ${[...SUPPORTED].join(', ')})`);
+  if (!SUPPORTED_DTYPES.includes(vol.dtype)) throw new Error(`unsupported data type ${vol.dtype} (supported: ${SUPPORTED_DTYPES.join(', ')})`);
   return {rho: sz / sx, lateral: sx, unit: vol.desc.unit};
 }
 
@@ -33,9 +33,9 @@ export function anisotropyOf(vol: OmeZarrVolume): Anisotropy {
  * slices are spaced `lateral` apart, slice j at section coordinate (j − (ρ−1)/2)/ρ.
  */
 export function isotropicOrigin(vol: OmeZarrVolume): Vec3 {
-  const {rho, lateral} = anisotropyOf(vol);
-  const [tz, ty, tx] = vol.desc.levels[0].translation;
-  return [tz - (lateral * (rho - 1)) / 2, ty, tx];
+  const {rho} = anisotropyOf(vol);
+  const {scale, translation} = vol.desc.levels[0];
+  return isotropicLevelOrigin({arrayUrl: '', shape: vol.shape, scale, translation, rho});
 }
 
 /** Reads the whole base level into memory (fine for the sizes training and evaluation use). */

@@ -1,5 +1,5 @@
 /** NGFF (UDUNITS-2) space units as metres, for viewers that work in SI base units. */
-const METRES: Record<string, number> = {
+export const METRES: Record<string, number> = {
   angstrom: 1e-10,
   picometer: 1e-12,
   nanometer: 1e-9,

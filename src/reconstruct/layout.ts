@@ -78,10 +78,6 @@ export function blockCount(g: ReconstructGeometry): number {
   return g.blocks[0] * g.blocks[1] * g.blocks[2];
 }
 
-export function chunkCount(g: ReconstructGeometry): number {
-  return g.chunks[0] * g.chunks[1] * g.chunks[2];
-}
-
 /** Block `index` (C order over the block grid: z slowest, x fastest), clipped to the volume. */
 export function blockBox(g: ReconstructGeometry, index: number): Box3 {
   const [, by, bx] = g.blocks;

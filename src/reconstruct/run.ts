@@ -6,7 +6,7 @@
  * system).
  */
 import * as zarr from 'zarrita';
-import {boxSize, boxVoxels, type Box3} from '../chunk/box.ts';
+import {boxSize, boxVoxels, cropBox, type Box3} from '../chunk/box.ts';
 import type {VoxelArray} from '../chunk/dtype.ts';
 import type {Vec3} from '../io/ngff.ts';
 import type {BlockComputer} from './compute-block.ts';
@@ -90,7 +90,7 @@ export async function runShard(out: OutputStore, g: ReconstructGeometry, shard: 
       await Promise.all(
         missing.map(async (coords) => {
           const chunk = chunkBox(g, coords);
-          await writeChunk(out, chunk, cropVoxels(result.data, box, chunk));
+          await writeChunk(out, chunk, cropBox(result.data, box, chunk, new (result.data.constructor as new (n: number) => VoxelArray)(boxVoxels(chunk))));
           summary.chunksDone++;
           summary.chunksWritten++;
           summary.voxelsWritten += boxVoxels(chunk);
@@ -113,18 +113,4 @@ async function writeChunk(out: OutputStore, chunk: Box3, data: VoxelArray): Prom
   const [nz, ny, nx] = boxSize(chunk);
   const selection = chunk.start.map((s, i) => zarr.slice(s, chunk.end[i]));
   await zarr.set(out.base, selection, {data, shape: [nz, ny, nx], stride: [ny * nx, nx, 1]} as never);
-}
-
-/** Copies `inner` out of `data` laid out (C order) over `outer`, keeping the type. */
-export function cropVoxels(data: VoxelArray, outer: Box3, inner: Box3): VoxelArray {
-  const [, oy, ox] = boxSize(outer);
-  const [nz, ny, nx] = boxSize(inner);
-  const out = new (data.constructor as new (n: number) => VoxelArray)(nz * ny * nx);
-  for (let z = 0; z < nz; z++) {
-    for (let y = 0; y < ny; y++) {
-      const src = ((z + inner.start[0] - outer.start[0]) * oy + (y + inner.start[1] - outer.start[1])) * ox + (inner.start[2] - outer.start[2]);
-      out.set(data.subarray(src, src + nx), (z * ny + y) * nx);
-    }
-  }
-  return out;
 }

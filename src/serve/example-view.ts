@@ -5,11 +5,11 @@ import FileSystemStore from '@zarrita/storage/fs';
 import {boundsCentre, openOmeZarr} from '../io/ome-zarr-reader.ts';
 import {DATA_PREFIX, type RunningServer} from './server.ts';
 import {formatSourceUrl} from '../io/source-url.ts';
+import {METRES} from '../io/units.ts';
 
 /** The bundled example's anisotropic volume (see examples/README.md). */
 export const EXAMPLE_VOLUME = 'medulla-aniso.ome.zarr';
 
-const UNIT_IN_METRES: Record<string, number> = {nanometer: 1e-9, micrometer: 1e-6, millimeter: 1e-3, meter: 1};
 
 export async function exampleViewUrl(server: RunningServer): Promise<string> {
   const volume = await pickVolume(server.dataDir);
@@ -26,7 +26,7 @@ async function pickVolume(dataDir: string): Promise<string> {
 
 export async function viewState(origin: string, dataDir: string, volume: string): Promise<Record<string, unknown>> {
   const vol = await openOmeZarr(new FileSystemStore(path.join(dataDir, volume)));
-  const unit = UNIT_IN_METRES[vol.desc.unit] ?? 1;
+  const unit = METRES[vol.desc.unit] ?? 1;
   // Display grid: the finest spacing on every axis, so an isotropic layer lines up voxel for voxel.
   const fine = Math.min(...vol.desc.levels[0].scale);
   const centre = boundsCentre(vol); // z, y, x
