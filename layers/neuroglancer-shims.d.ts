@@ -31,3 +31,8 @@ declare module 'neuroglancer/unstable/chunk_manager/backend.js' {
     parametersConstructor: {new (): P; RPC_ID: string},
   ): T & Constructor<{parameters: P; rpc: RPC | null; rpcId: number | null; chunkManager: unknown}>;
 }
+
+declare module 'neuroglancer/unstable/layer/index.js' {
+  import type {ManagedUserLayer} from 'neuroglancer/unstable/layer/index.js';
+  export function makeLayer(manager: unknown, name: string, spec: unknown): ManagedUserLayer;
+}

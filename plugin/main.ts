@@ -1,7 +1,7 @@
 /**
  * The viewer app: neuroglancer's minimal viewer with our own chunk worker (so our
  * backend modules run there), the default key bindings, URL-hash state and a
- * status line for the WebGPU adapter.
+ * status line for the WebGPU adapter, and the isotropic training panel.
  */
 import 'neuroglancer/unstable/util/polyfills.js';
 import 'neuroglancer/unstable/layer/enabled_frontend_modules.js';
@@ -22,6 +22,8 @@ import {PluginDataContext} from './data_context.ts';
 import {IsotropicDataSourceProvider} from '../layers/isotropic/frontend.ts';
 import {WorkerProbe} from '../layers/worker_probe/frontend.ts';
 import {showWorkerStatus} from './status_line.ts';
+import {addTrainingPanelState, installTrainingPanel} from './training/side-panel.ts';
+import type {TrackableSidePanelLocation} from 'neuroglancer/unstable/ui/side_panel_location.js';
 
 declare global {
   interface Window {
@@ -30,7 +32,7 @@ declare global {
 }
 
 /** What neuroglancer's `setupDefaultViewer` does, but with our data context (hence our chunk worker). */
-function setupViewer(): Viewer {
+function setupViewer(beforeUrlState: (viewer: Viewer) => void): Viewer {
   disableContextMenu();
   disableWheel();
   const target = document.getElementById('neuroglancer-container')!;
@@ -48,6 +50,7 @@ function setupViewer(): Viewer {
       if (error !== undefined) new StatusMessage().setErrorMessage(`Error parsing state: ${error.message}`);
     }),
   );
+  beforeUrlState(viewer);
   hashBinding.updateFromUrlHash();
   viewer.registerDisposer(bindTitle(viewer.title));
   bindDefaultCopyHandler(viewer);
@@ -57,6 +60,8 @@ function setupViewer(): Viewer {
 
 // Data sources must be registered before the viewer is built.
 registerProvider(new IsotropicDataSourceProvider());
-const viewer = setupViewer();
+let trainingPanel: TrackableSidePanelLocation | undefined;
+const viewer = setupViewer((v) => (trainingPanel = addTrainingPanelState(v)));
+installTrainingPanel(viewer, trainingPanel!);
 const probe = viewer.registerDisposer(new WorkerProbe(viewer.dataContext.rpc!));
 showWorkerStatus(probe);

@@ -15,6 +15,7 @@ import {MultiscaleVolumeChunkSource, VolumeChunkSource} from 'neuroglancer/unsta
 import {registerRPC, type RPC} from 'neuroglancer/unstable/worker_rpc.js';
 import {isotropicChunkToModel, isotropicLevelOrigin, isotropicLevelShape, lateralSpacing, openAnisotropicInput, type AnisotropicInput} from '../../src/io/anisotropic-input.ts';
 import {metresPerUnit} from '../../src/io/units.ts';
+import * as tf from '@tensorflow/tfjs';
 import {checkModelFits, type ModelMetadata} from '../../src/model/model.ts';
 import {IsotropicChunkSourceParameters, LAYER_STATUS_RPC_ID, type LayerStatus} from './base.ts';
 import {modelUrlFor, parseSourceUrl, SCHEME, type IsotropicSourceOptions} from '../../src/io/source-url.ts';
@@ -189,21 +190,31 @@ export class IsotropicMultiscaleVolumeChunkSource extends MultiscaleBase {
 async function resolveModel(options: IsotropicSourceOptions, input: AnisotropicInput, signal: AbortSignal): Promise<LayerRecord['model']> {
   const url = modelUrlFor(options);
   if (!url) return {state: 'none', reason: 'no model asked for (model=none)'};
-  let response: Response;
-  try {
-    response = await fetch(url, {signal});
-  } catch (e) {
-    return {state: 'failed', url, error: `cannot reach the model at ${url}: ${(e as Error).message}`};
-  }
-  if (!response.ok) {
-    if (options.model === undefined) return {state: 'none', reason: `no model at ${url} — train one from the training panel`};
-    return {state: 'failed', url, error: `the model at ${url} cannot be read (HTTP ${response.status})`};
-  }
   let metadata: ModelMetadata | undefined;
-  try {
-    metadata = ((await response.json()) as {userDefinedMetadata?: {isotropic?: ModelMetadata}}).userDefinedMetadata?.isotropic;
-  } catch {
-    /* reported below */
+  if (url.startsWith('indexeddb://')) {
+    // A model kept in this browser by the training panel (not shareable until published).
+    try {
+      const handler = tf.io.getLoadHandlers(url)[0];
+      metadata = ((await handler.load!()).userDefinedMetadata as {isotropic?: ModelMetadata} | undefined)?.isotropic;
+    } catch (e) {
+      return {state: 'failed', url, error: `the model ${url} is not in this browser's storage (${(e as Error).message}): it was kept in another browser or removed`};
+    }
+  } else {
+    let response: Response;
+    try {
+      response = await fetch(url, {signal});
+    } catch (e) {
+      return {state: 'failed', url, error: `cannot reach the model at ${url}: ${(e as Error).message}`};
+    }
+    if (!response.ok) {
+      if (options.model === undefined) return {state: 'none', reason: `no model at ${url} — train one from the training panel`};
+      return {state: 'failed', url, error: `the model at ${url} cannot be read (HTTP ${response.status})`};
+    }
+    try {
+      metadata = ((await response.json()) as {userDefinedMetadata?: {isotropic?: ModelMetadata}}).userDefinedMetadata?.isotropic;
+    } catch {
+      /* reported below */
+    }
   }
   if (!metadata) return {state: 'failed', url, error: `${url} is not an isotropic model file`};
   try {

@@ -81,6 +81,8 @@ export function formatSourceUrl(options: Omit<IsotropicSourceOptions, 'datasetUr
 export function modelUrlFor(options: IsotropicSourceOptions): string | undefined {
   if (options.model === 'none') return undefined;
   const given = options.model ?? 'isotropic-models/latest/';
+  // A model kept in the browser (tf.io's indexeddb://…) is named as is.
+  if (/^indexeddb:\/\//.test(given)) return given;
   const url = new URL(given, options.datasetUrl).href;
   return url.endsWith('.json') ? url : `${url.replace(/\/$/, '')}/model.json`;
 }

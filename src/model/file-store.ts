@@ -2,7 +2,7 @@
 import {promises as fs} from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import {splitModelJson} from './model-io.ts';
+import {joinModelJson, splitModelJson} from './model-io.ts';
 
 export function fileHandler(target: string): tf.io.IOHandler {
   const dir = target.endsWith('.json') ? path.dirname(target) : target;
@@ -17,18 +17,14 @@ export function fileHandler(target: string): tf.io.IOHandler {
       return {modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts)};
     },
     async load() {
-      const json = JSON.parse(await fs.readFile(jsonPath, 'utf8').catch(() => {
+      const json = await fs.readFile(jsonPath, 'utf8').catch(() => {
         throw new Error(`no model at ${jsonPath}`);
-      }));
-      const manifest = json.weightsManifest as tf.io.WeightsManifestConfig;
+      });
+      const manifest = (JSON.parse(json) as {weightsManifest: tf.io.WeightsManifestConfig}).weightsManifest;
       const buffers = await Promise.all(
         manifest.flatMap((group) => group.paths.map((p) => fs.readFile(path.join(path.dirname(jsonPath), p)))),
       );
-      return {
-        ...json,
-        weightSpecs: manifest.flatMap((group) => group.weights),
-        weightData: tf.io.concatenateArrayBuffers(buffers.map((b) => b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer)),
-      };
+      return joinModelJson(json, buffers.map((b) => b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer));
     },
   };
 }

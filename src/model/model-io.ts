@@ -115,6 +115,17 @@ export function splitModelJson(artifacts: tf.io.ModelArtifacts): {json: string; 
   };
 }
 
+/** The inverse of splitModelJson: model.json text and the bytes of its weight files, in manifest order. */
+export function joinModelJson(json: string, weights: ArrayBuffer | ArrayBuffer[]): tf.io.ModelArtifacts {
+  const parsed = JSON.parse(json) as {weightsManifest?: tf.io.WeightsManifestConfig};
+  const {weightsManifest = [], ...rest} = parsed;
+  return {
+    ...rest,
+    weightSpecs: weightsManifest.flatMap((group) => group.weights),
+    weightData: Array.isArray(weights) ? tf.io.concatenateArrayBuffers(weights) : weights,
+  };
+}
+
 /** Artifacts' weights as one buffer (loaders may hand them over in several). */
 export function weightBytes(artifacts: Pick<tf.io.ModelArtifacts, 'weightData'>): ArrayBuffer {
   const data = artifacts.weightData;

@@ -7,6 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import {anisotropyOf, dtypeRange, readBaseLevel} from '../io/anisotropic-volume.ts';
 import type {OmeZarrVolume} from '../io/ome-zarr-reader.ts';
+import type {Vec3} from '../io/ngff.ts';
 import {DEFAULT_PRESET, presetConfig} from '../model/config.ts';
 import {checkModelFits, createModel, disposeModel, type IsotropicModel, type ModelMetadata} from '../model/model.ts';
 import {modelArtifacts, type LoadedModel} from '../model/model-io.ts';
@@ -36,13 +37,33 @@ export interface PrepareTrainingOptions {
   initFrom?: LoadedModel;
 }
 
-export async function prepareTraining(vol: OmeZarrVolume, opts: PrepareTrainingOptions): Promise<TrainingSession> {
+/**
+ * Where the training data comes from: a whole OME-Zarr volume (CLI), or a region
+ * the viewer's training panel reads around the current view.
+ */
+export interface TrainingSource {
+  /** Coarse (z) spacing / lateral spacing. */
+  rho: number;
+  unit: string;
+  dtype: string;
+  /** Voxel spacing z, y, x in `unit`. */
+  scale: Vec3;
+  read(): Promise<{data: ArrayLike<number>; shape: Vec3}>;
+}
+
+export function omeZarrTrainingSource(vol: OmeZarrVolume): TrainingSource {
   const {rho, unit} = anisotropyOf(vol);
+  return {rho, unit, dtype: vol.dtype, scale: vol.desc.levels[0].scale, read: () => readBaseLevel(vol)};
+}
+
+export async function prepareTraining(from: OmeZarrVolume | TrainingSource, opts: PrepareTrainingOptions): Promise<TrainingSession> {
+  const vol = 'desc' in from ? omeZarrTrainingSource(from) : from;
+  const {rho, unit} = vol;
   const fits = {rho, dtype: vol.dtype, channels: 1, name: opts.trainingData};
   const init = opts.initFrom ? await initialModel(opts.initFrom, opts.preset, (m) => checkModelFits(m, fits)) : undefined;
   let volume: TrainingVolume;
   try {
-    const {data, shape} = await readBaseLevel(vol);
+    const {data, shape} = await vol.read();
     volume = {data, shape, rho, dtype: vol.dtype, dataRange: dtypeRange(vol.dtype), name: opts.trainingData};
     if (opts.resumeFrom) {
       const resumed = opts.resumeFrom.model;
@@ -60,7 +81,7 @@ export async function prepareTraining(vol: OmeZarrVolume, opts: PrepareTrainingO
     if (init) disposeModel(init.model);
     return {model: opts.resumeFrom.model, volume, optimizerState: opts.resumeFrom.extra};
   }
-  const [sz, sy, sx] = vol.desc.levels[0].scale;
+  const [sz, sy, sx] = vol.scale;
   const voxelSize = {x: sx, y: sy, z: sz, unit};
   if (init) {
     const m = init.model;

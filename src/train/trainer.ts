@@ -67,6 +67,8 @@ export interface TrainProgress {
   valPsnr?: number;
   /** Same patches, interpolation only: what the network must beat. */
   valPsnrInterpolated?: number;
+  /** Mean absolute error on the held-out patches (normalised units, like `l1`), when measured. */
+  valL1?: number;
   stepsPerSecond: number;
   etaSeconds: number;
   elapsedSeconds: number;
@@ -76,6 +78,10 @@ export interface TrainerHooks {
   onProgress?: (p: TrainProgress) => void;
   /** Called every `checkpointEvery` steps and at the end, with the optimizer state to save beside the weights. */
   onCheckpoint?: (model: IsotropicModel, optimizerState: tf.NamedTensorMap, step: number) => Promise<void>;
+  /** Awaited after each step and its checkpoint, before the next: the place for previews (the model is not changing). */
+  afterStep?: (step: number) => Promise<void>;
+  /** Called once the loop has stopped stepping after pause() (the step in flight, if any, has finished). */
+  onPaused?: (step: number) => void;
 }
 
 export type TrainerState = 'idle' | 'running' | 'paused' | 'stopped' | 'done' | 'failed';
@@ -158,6 +164,7 @@ export class Trainer {
     try {
       while (this.step < steps && this.status !== 'stopped') {
         if (this.status === 'paused') {
+          this.hooks.onPaused?.(this.step);
           await new Promise<void>((resolve) => (this.resumeWaiter = resolve));
           continue;
         }
@@ -175,15 +182,17 @@ export class Trainer {
           learningRate: this.learningRateAt(this.step - 1),
           valPsnr: val?.psnr,
           valPsnrInterpolated: val?.interpolated,
+          valL1: val?.l1,
           stepsPerSecond: rate,
           etaSeconds: (steps - this.step) / rate,
           elapsedSeconds: elapsed,
         });
         if (this.step % checkpointEvery === 0 || this.step === steps) await this.checkpoint();
+        await this.hooks.afterStep?.(this.step);
         await yieldToEventLoop();
       }
-      if (this.status === 'stopped' && this.checkpointedStep !== this.step) await this.checkpoint();
-      else this.state = 'done';
+      if (this.status !== 'stopped') this.state = 'done';
+      else if (this.checkpointedStep !== this.step) await this.checkpoint();
       return this.state;
     } catch (e) {
       this.state = 'failed';
@@ -230,24 +239,51 @@ export class Trainer {
   }
 
   /** PSNR on fixed held-out patches, in the data's own intensity range. */
-  async validate(): Promise<{psnr: number; interpolated: number}> {
+  async validate(): Promise<{psnr: number; interpolated: number; l1: number}> {
     const set = this.validationSet ?? (this.validationSet = this.makeValidationSet());
     const batch = this.options.batchSize;
     const n = set.input.shape[0];
     let sumSq = 0;
+    let sumAbs = 0;
     for (let i = 0; i < n; i += batch) {
       const size = Math.min(batch, n - i);
       const part = tf.tidy(() => {
         const x = tf.slice(set.input, [i, 0, 0, 0], [size, -1, -1, -1]);
         const y = tf.slice(set.target, [i, 0, 0, 0], [size, -1, -1, -1]);
-        return tf.sum(tf.square(tf.sub(predict(this.model, x), y)));
+        const diff = tf.sub(predict(this.model, x), y);
+        return tf.stack([tf.sum(tf.square(diff)), tf.sum(tf.abs(diff))]);
       });
-      sumSq += (await part.data())[0];
+      const [sq, abs] = await part.data();
+      sumSq += sq;
+      sumAbs += abs;
       part.dispose();
     }
     const psnr = this.psnrFromMse(sumSq / set.input.size);
     this.lastValPsnr = psnr;
-    return {psnr, interpolated: set.interpolatedPsnr};
+    return {psnr, interpolated: set.interpolatedPsnr, l1: sumAbs / set.input.size};
+  }
+
+  /**
+   * The first held-out pair and the network's answer to it, in the data's own
+   * intensities: degraded input, prediction and lateral truth, each size × size
+   * (rows along the degraded axis).
+   */
+  async validationPreview(): Promise<{size: number; input: Float32Array; prediction: Float32Array; target: Float32Array}> {
+    const set = this.validationSet ?? (this.validationSet = this.makeValidationSet());
+    const size = set.input.shape[1];
+    const {mean, std} = this.model.metadata.normalisation;
+    const [input, prediction, target] = await Promise.all(
+      tf.tidy(() => {
+        const x = tf.slice(set.input, [0, 0, 0, 0], [1, -1, -1, -1]);
+        const y = tf.slice(set.target, [0, 0, 0, 0], [1, -1, -1, -1]);
+        return [x, predict(this.model, x), y].map((t) => tf.add(tf.mul(t, std), mean));
+      }).map(async (t) => {
+        const data = (await t.data()) as Float32Array;
+        t.dispose();
+        return data;
+      }),
+    );
+    return {size, input, prediction, target};
   }
 
   private psnrFromMse(mseNormalised: number): number {

@@ -1,0 +1,82 @@
+/**
+ * Messages between the training panel (main thread) and its training worker.
+ * The worker owns the model, the optimizer and the data; the panel only sends
+ * commands and draws what comes back.
+ */
+import type {BackendName} from '../../src/tf/backend.ts';
+import type {TrainProgress} from '../../src/train/trainer.ts';
+import type {RegionChoice} from '../../src/train/region.ts';
+import type {CoarseAxis} from '../../src/chunk/permute.ts';
+
+export interface TrainingSettings {
+  /** The anisotropic dataset (http(s) URL of the OME-Zarr group or Zarr array). */
+  datasetUrl: string;
+  /** Name the model records as its training data. */
+  datasetName: string;
+  coarse: CoarseAxis;
+  /** Voxel size x, y, z in `unit`, as shown (and maybe edited) in the panel. */
+  voxel: [number, number, number];
+  unit: string;
+  preset: string;
+  steps: number;
+  patchSize: number;
+  batchSize: number;
+  learningRate: number;
+  /** Fine-tune from this model (absolute URL) instead of starting from scratch. */
+  initFrom?: {url: string; version?: string};
+  region: RegionChoice;
+  checkpointEvery: number;
+  /** Validation, loss-curve validation point and previews every this many steps. */
+  previewEvery: number;
+  backends?: BackendName[];
+}
+
+/** One point of the loss curve. */
+export interface HistoryPoint {
+  step: number;
+  loss: number;
+  l1: number;
+  valL1?: number;
+  valPsnr?: number;
+  valPsnrInterpolated?: number;
+}
+
+export type RunState = 'starting' | 'running' | 'paused' | 'stopped' | 'done' | 'failed';
+
+export type SaveTarget = {kind: 'download'} | {kind: 'browser'; name: string} | {kind: 'publish'; name: string};
+
+export type ToWorker =
+  | {type: 'start'; runId: string; settings: TrainingSettings}
+  /** Continue the run checkpointed under runId (after a reload, or after a failed step). */
+  | {type: 'resume-checkpoint'; runId: string}
+  | {type: 'pause'}
+  | {type: 'continue'}
+  | {type: 'stop'}
+  | {type: 'save'; target: SaveTarget}
+  | {type: 'list-saved'};
+
+export interface Grey {
+  width: number;
+  height: number;
+  data: Float32Array;
+}
+
+export type FromWorker =
+  | {type: 'backend'; backend: string; notice?: string}
+  | {type: 'state'; state: RunState; step: number; totalSteps: number; message?: string}
+  | {type: 'progress'; progress: TrainProgress}
+  | {type: 'checkpoint'; step: number}
+  | {
+      type: 'preview';
+      step: number;
+      /** Degraded input, prediction, lateral truth. */
+      triplet: [Grey, Grey, Grey];
+      /** The view's xz plane: interpolation, network. */
+      axial: [Grey, Grey];
+      /** Display window (data intensities) shared by all images. */
+      window: [number, number];
+    }
+  | {type: 'saved'; target: SaveTarget['kind']; url?: string; version: string; files?: {json: string; weights: ArrayBuffer}}
+  | {type: 'saved-list'; models: {url: string; dateSaved: string; bytes: number}[]}
+  /** `about`: which control the error belongs to (shown next to it). */
+  | {type: 'error'; about: 'start' | 'run' | 'save' | 'publish' | 'resume'; message: string};

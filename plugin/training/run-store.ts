@@ -1,0 +1,42 @@
+/**
+ * Training runs kept in the browser's IndexedDB so that closing the tab loses
+ * nothing: one record per run with its settings, loss curve and last checkpoint
+ * (model.json text + weights, optimizer state included). Each checkpoint is one
+ * put, so a record is always whole. Used by the training worker (writes) and the
+ * panel (offers to resume, discards).
+ */
+import {createStore, del, entries, get, set, type UseStore} from 'idb-keyval';
+import type {HistoryPoint, RunState, TrainingSettings} from './protocol.ts';
+
+export interface RunRecord {
+  runId: string;
+  settings: TrainingSettings;
+  state: RunState;
+  /** Steps of this run at the checkpoint. */
+  step: number;
+  history: HistoryPoint[];
+  checkpoint?: {json: string; weights: ArrayBuffer};
+  savedAt: number;
+  error?: string;
+}
+
+let runs: UseStore | undefined;
+const store = () => (runs ??= createStore('ng-isotropic-training', 'runs'));
+
+export function saveRun(record: RunRecord): Promise<void> {
+  return set(record.runId, record, store());
+}
+
+export function loadRun(runId: string): Promise<RunRecord | undefined> {
+  return get<RunRecord>(runId, store());
+}
+
+export function deleteRun(runId: string): Promise<void> {
+  return del(runId, store());
+}
+
+/** Runs that stopped before their last step (tab closed, stopped, failed) and have a checkpoint, newest first. */
+export async function resumableRuns(): Promise<RunRecord[]> {
+  const all = (await entries<string, RunRecord>(store())).map(([, r]) => r);
+  return all.filter((r) => r.checkpoint && r.step < r.settings.steps).sort((a, b) => b.savedAt - a.savedAt);
+}

@@ -1,0 +1,208 @@
+/**
+ * One training run inside the training worker: reads the chosen region of the
+ * dataset, builds (or resumes, or fine-tunes) the model, trains it with
+ * src/train's Trainer, and reports progress, previews and checkpoints. Every
+ * checkpoint goes to IndexedDB, so a closed tab or a failed step loses at most
+ * `checkpointEvery` steps.
+ */
+import * as tf from '@tensorflow/tfjs';
+import {initBackend} from '../../src/tf/backend.ts';
+import {openAnisotropicInput} from '../../src/io/anisotropic-input.ts';
+import {framePermutation, permuteVec} from '../../src/chunk/permute.ts';
+import {regionTrainingSource, trainingRegion} from '../../src/train/region.ts';
+import {prepareTraining, type TrainingSession} from '../../src/train/session.ts';
+import {Trainer, type TrainProgress} from '../../src/train/trainer.ts';
+import {axialPreview} from '../../src/train/axial-preview.ts';
+import {joinModelJson, loadModel, modelArtifacts, modelFromArtifacts, putHandler, saveModel, splitModelJson} from '../../src/model/model-io.ts';
+import {disposeModel} from '../../src/model/model.ts';
+import type {FromWorker, Grey, HistoryPoint, RunState, SaveTarget, TrainingSettings} from './protocol.ts';
+import {loadRun, saveRun, type RunRecord} from './run-store.ts';
+
+/** Models kept in the browser live under this tf.io IndexedDB prefix. */
+export const BROWSER_MODEL_PREFIX = 'indexeddb://ng-isotropic-models/';
+/** Validation patches per check in the panel (fewer than the CLI's: the panel validates often). */
+const PANEL_VALIDATION_PATCHES = 16;
+/** Width of the xz preview (voxels). */
+const AXIAL_PREVIEW_WIDTH = 128;
+
+type Post = (message: FromWorker, transfer?: Transferable[]) => void;
+
+export class TrainingRun {
+  private trainer?: Trainer;
+  private session?: TrainingSession;
+  private history: HistoryPoint[] = [];
+  /** Where the xz preview is cut (row, column of the region's lateral planes). */
+  private previewAt: [number, number] = [0, 0];
+  state: RunState = 'starting';
+
+  constructor(
+    readonly runId: string,
+    readonly settings: TrainingSettings,
+    private readonly post: Post,
+  ) {}
+
+  /** Runs to the end, a stop, or a failed step; `resumeFrom`: the checkpoint record to continue. */
+  async run(resumeFrom?: RunRecord): Promise<void> {
+    const s = this.settings;
+    this.setState('starting', resumeFrom ? resumeFrom.step : 0);
+    const wasmPaths = new URL('./tfjs-wasm/', self.location.href).href;
+    const choice = await initBackend(s.backends, {wasmPaths});
+    this.post({type: 'backend', backend: choice.backend, notice: choice.notice});
+
+    const input = await openAnisotropicInput(s.datasetUrl, s.voxel, s.coarse);
+    const region = trainingRegion(input, s.region);
+    const source = regionTrainingSource(input, region, s.voxel);
+    const center = s.region.kind === 'view' ? permuteVec(s.region.center, framePermutation(input.coarse)) : undefined;
+    const [, ny, nx] = [0, 1, 2].map((i) => region.end[i] - region.start[i]);
+    this.previewAt = center ? [center[1] - region.start[1], center[2] - region.start[2]] : [ny / 2, nx / 2];
+
+    const resumed = resumeFrom?.checkpoint ? await modelFromArtifacts(joinModelJson(resumeFrom.checkpoint.json, resumeFrom.checkpoint.weights)) : undefined;
+    const init = !resumed && s.initFrom ? await loadModel(s.initFrom.url) : undefined;
+    if (init && s.initFrom?.version && init.model.metadata.versionHash !== s.initFrom.version) {
+      disposeModel(init.model);
+      throw new Error(`the current model at ${s.initFrom.url} is now version ${init.model.metadata.versionHash}, not ${s.initFrom.version}`);
+    }
+    this.session = await prepareTraining(source, {
+      preset: init ? undefined : s.preset,
+      trainingData: s.datasetName,
+      resumeFrom: resumed,
+      initFrom: init,
+    });
+    this.history = resumeFrom ? resumeFrom.history.filter((p) => p.step <= resumeFrom.step) : [];
+    const trainer = (this.trainer = new Trainer(
+      this.session.model,
+      this.session.volume,
+      {
+        steps: s.steps,
+        batchSize: s.batchSize,
+        patchSize: s.patchSize,
+        learningRate: s.learningRate,
+        validateEvery: s.previewEvery,
+        checkpointEvery: s.checkpointEvery,
+        validationPatches: PANEL_VALIDATION_PATCHES,
+      },
+      {
+        onProgress: (p) => this.progress(p),
+        onCheckpoint: (_model, optimizerState, step) => this.checkpoint(optimizerState, step),
+        onPaused: (step) => this.setState('paused', step),
+        afterStep: (step) => (step % s.previewEvery === 0 || step === s.steps ? this.preview(step) : Promise.resolve()),
+      },
+    ));
+    await trainer.restoreOptimizer(this.session.optimizerState);
+    tf.dispose(Object.values(this.session.optimizerState));
+    if (!resumeFrom) await this.checkpointNow(); // step 0: the run is resumable from the moment it starts
+    this.setState('running', trainer.currentStep);
+    try {
+      const end = await trainer.run();
+      this.setState(end === 'done' ? 'done' : 'stopped', trainer.currentStep);
+    } catch (e) {
+      // The trainer kept the model of the last good step; the last checkpoint is in IndexedDB.
+      const message = describeFailure(e as Error);
+      this.setState('failed', trainer.currentStep, message);
+      await this.record({error: message}).catch(() => undefined);
+      this.post({type: 'error', about: 'run', message});
+    }
+  }
+
+  /** The 'paused' state is reported once the step in flight has finished (onPaused). */
+  pause(): void {
+    this.trainer?.pause();
+  }
+
+  resume(): void {
+    this.trainer?.resume();
+    if (this.trainer?.status === 'running') this.setState('running', this.trainer.currentStep);
+  }
+
+  stop(): void {
+    this.trainer?.stop();
+  }
+
+  /** Saves the model as it is now (without optimizer state); answers with a 'saved' message. */
+  async save(target: SaveTarget): Promise<void> {
+    const model = this.session?.model;
+    if (!model) throw new Error('nothing trained yet');
+    if (target.kind === 'download') {
+      const files = splitModelJson(await modelArtifacts(model));
+      this.post({type: 'saved', target: 'download', version: model.metadata.versionHash!, files}, [files.weights]);
+    } else if (target.kind === 'browser') {
+      const url = BROWSER_MODEL_PREFIX + target.name;
+      await saveModel(model, url);
+      this.post({type: 'saved', target: 'browser', url, version: model.metadata.versionHash!});
+    } else {
+      const relative = `isotropic-models/${target.name}/`;
+      const base = this.settings.datasetUrl.endsWith('/') ? this.settings.datasetUrl : `${this.settings.datasetUrl}/`;
+      await saveModel(model, putHandler(new URL(relative, base).href));
+      this.post({type: 'saved', target: 'publish', url: relative, version: model.metadata.versionHash!});
+    }
+  }
+
+  dispose(): void {
+    this.trainer?.dispose();
+    if (this.session) disposeModel(this.session.model);
+  }
+
+  private setState(state: RunState, step: number, message?: string): void {
+    this.state = state;
+    this.post({type: 'state', state, step, totalSteps: this.settings.steps, message});
+  }
+
+  private progress(p: TrainProgress): void {
+    this.history.push({step: p.step, loss: p.loss, l1: p.l1, valL1: p.valL1, valPsnr: p.valPsnr, valPsnrInterpolated: p.valPsnrInterpolated});
+    this.post({type: 'progress', progress: p});
+  }
+
+  private async checkpoint(optimizerState: tf.NamedTensorMap, step: number): Promise<void> {
+    const artifacts = await modelArtifacts(this.session!.model, optimizerState);
+    await this.record({step, checkpoint: splitModelJson(artifacts), error: undefined});
+    this.post({type: 'checkpoint', step});
+  }
+
+  /** A checkpoint outside the trainer's schedule (the weights, with an empty optimizer state). */
+  private async checkpointNow(): Promise<void> {
+    await this.checkpoint({}, this.trainer!.currentStep);
+  }
+
+  private async record(change: Partial<RunRecord>): Promise<void> {
+    const previous = await loadRun(this.runId);
+    const step = change.step ?? previous?.step ?? 0;
+    await saveRun({
+      runId: this.runId,
+      settings: this.settings,
+      state: this.state,
+      step,
+      history: this.history.filter((p) => p.step <= step),
+      checkpoint: change.checkpoint ?? previous?.checkpoint,
+      savedAt: Date.now(),
+      error: 'error' in change ? change.error : previous?.error,
+    });
+  }
+
+  private async preview(step: number): Promise<void> {
+    const model = this.session!.model;
+    const pair = await this.trainer!.validationPreview();
+    const axial = await axialPreview(model, this.session!.volume, this.previewAt[0], this.previewAt[1], AXIAL_PREVIEW_WIDTH);
+    const grey = (data: Float32Array, width: number, height: number): Grey => ({width, height, data});
+    const triplet: [Grey, Grey, Grey] = [grey(pair.input, pair.size, pair.size), grey(pair.prediction, pair.size, pair.size), grey(pair.target, pair.size, pair.size)];
+    const planes: [Grey, Grey] = [grey(axial.interpolated, axial.cols, axial.rows), grey(axial.network, axial.cols, axial.rows)];
+    const images = [...triplet, ...planes];
+    this.post({type: 'preview', step, triplet, axial: planes, window: displayWindow(axial.interpolated)}, images.map((g) => g.data.buffer));
+  }
+}
+
+/** 1st and 99th percentiles: a display range that ignores a few saturated voxels. */
+function displayWindow(data: Float32Array): [number, number] {
+  const sorted = Float32Array.from(data).sort();
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+  const lo = at(0.01);
+  const hi = at(0.99);
+  return hi > lo ? [lo, hi] : [lo, lo + 1];
+}
+
+/** A failed step in plain words: a lost GPU or exhausted memory say so, with what to do. */
+function describeFailure(e: Error): string {
+  const text = e.message || String(e);
+  if (/device (was )?lost|GPUDevice.*lost|context lost/i.test(text)) return `the GPU was lost during a step (${text}); training paused at the last checkpoint — resume to continue`;
+  if (/out of memory|OOM|allocation failed|Failed to allocate/i.test(text)) return `out of memory during a step (${text}); start again with a smaller batch or patch size, or from the checkpoint on a machine with more memory`;
+  return text;
+}

@@ -1,0 +1,187 @@
+/**
+ * End to end: the training panel in the built viewer (headless Chromium, WebGPU
+ * on SwiftShader here), on the 64×64×16 crop of the example with the `tiny`
+ * preset. Opens the panel with its key, trains, watches progress and the loss
+ * curve move, pauses and resumes, keeps the model in IndexedDB, reloads the tab
+ * and resumes from the checkpoint, publishes to the test server, and opens the
+ * shared URL in a fresh browser profile, which loads the published model.
+ */
+import {describe, it, before, after} from 'node:test';
+import assert from 'node:assert/strict';
+import {promises as fs} from 'node:fs';
+import path from 'node:path';
+import type {Browser, Page} from 'playwright-core';
+import {startServer, type RunningServer} from '../../src/serve/server.ts';
+import {viewState, viewUrl} from '../../src/serve/example-view.ts';
+import {launchChromium} from '../helpers/chromium.ts';
+import {CROP_VOLUME, makeTinyModelDataDir, type TinyModelData} from '../helpers/tiny-model-data.ts';
+
+const TIMEOUT_MS = 240_000;
+const STEPS = 40;
+
+const text = (page: Page, selector: string) => page.locator(selector).first().textContent().then((t) => (t ?? '').trim());
+const number = async (page: Page, selector: string) => Number(await text(page, selector));
+
+/** Until the panel's step counter reaches `atLeast`. */
+async function waitForStep(page: Page, atLeast: number): Promise<void> {
+  await page.waitForFunction((n) => Number(document.querySelector('#ngi-step')?.textContent ?? -1) >= n, atLeast, {timeout: TIMEOUT_MS, polling: 200});
+}
+
+async function waitForState(page: Page, state: string): Promise<void> {
+  await page.waitForSelector(`.ngi-state[data-state="${state}"]`, {timeout: TIMEOUT_MS});
+}
+
+async function setField(page: Page, selector: string, value: string): Promise<void> {
+  await page.fill(selector, value);
+  await page.dispatchEvent(selector, 'change');
+}
+
+describe('the training panel', () => {
+  let server: RunningServer;
+  let browser: Browser;
+  let data: TinyModelData;
+  let url: string;
+
+  before(async () => {
+    data = await makeTinyModelDataDir();
+    server = await startServer({port: 0, dataDir: data.dir});
+    const state = await viewState(server.origin, data.dir, CROP_VOLUME);
+    // The isotropic layer starts hidden: its chunks would share the two CPU cores with training.
+    const layers = (state.layers as Record<string, unknown>[]).map((l, i) => (i === 1 ? {...l, visible: false} : l));
+    url = viewUrl(server.origin, {...state, layers, layout: 'xz', crossSectionScale: 0.1});
+    browser = await launchChromium();
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+    if (data) await fs.rm(data.dir, {recursive: true, force: true});
+  });
+
+  it('trains, pauses, resumes, keeps, survives a reload, publishes, and the shared URL loads the published model', {timeout: 4 * TIMEOUT_MS}, async () => {
+    const context = await browser.newContext({viewport: {width: 1200, height: 800}});
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(url);
+    await page.waitForFunction(() => window.viewer.isReady(), undefined, {timeout: TIMEOUT_MS});
+
+    // Key T opens the panel; its open state goes into the URL.
+    await page.locator('.neuroglancer-rendered-data-panel').first().hover();
+    await page.keyboard.press('t');
+    await page.waitForSelector('ngi-training-panel #ngi-start', {state: 'visible'});
+    await page.waitForFunction(() => decodeURIComponent(location.hash).includes('"isotropicTraining"'));
+    // Voxel sizes and ρ come from the data (medulla: 10 × 10 × 40 nm → ρ = 4).
+    await page.waitForFunction(() => document.querySelector('#ngi-rho')?.textContent === '4.00', undefined, {timeout: 30_000});
+    assert.equal(await page.inputValue('#ngi-voxel-z'), '40');
+    assert.equal(await page.locator('#ngi-layer option:checked').textContent(), 'medulla-crop');
+
+    // A bad value is refused in words next to the settings, and nothing starts.
+    await setField(page, '#ngi-patch', '8');
+    await page.click('#ngi-start');
+    assert.match(await text(page, '#ngi-error-settings'), /patch size must be a whole number ≥ 16/);
+    assert.equal(await page.locator('#ngi-progress').count(), 0);
+
+    await page.selectOption('#ngi-preset', 'tiny');
+    await setField(page, '#ngi-steps', String(STEPS));
+    await setField(page, '#ngi-patch', '16');
+    await setField(page, '#ngi-batch', '2');
+    await setField(page, '#ngi-lr', '0.002');
+    await setField(page, '#ngi-window', '64');
+    await page.click('#ngi-start');
+
+    // Progress, rate, ETA and the loss curve move, with real numbers.
+    await waitForStep(page, 3);
+    assert.equal(await number(page, '#ngi-total'), STEPS);
+    assert.equal(await page.locator('#ngi-progress').evaluate((p: HTMLProgressElement) => p.max), STEPS);
+    assert.ok((await page.locator('#ngi-progress').evaluate((p: HTMLProgressElement) => p.value)) >= 3);
+    assert.ok((await number(page, '#ngi-rate')) > 0, 'steps/s shown');
+    assert.match(await text(page, '#ngi-eta'), /^\d+:\d\d$|h/);
+    assert.equal(await page.locator('[data-backend]').getAttribute('data-backend'), 'webgpu');
+    const points = Number(await page.locator('.ngi-chart-summary').getAttribute('data-points'));
+    assert.ok(points >= 3, `loss curve has ${points} points`);
+    const loss = await number(page, '.ngi-last-loss');
+    assert.ok(Number.isFinite(loss) && loss > 0, `training loss ${loss}`);
+    assert.ok(Number.isFinite(await number(page, '.ngi-last-psnr')), 'validation PSNR shown');
+    assert.equal(await page.locator('.ngi-chart canvas').count(), 1, 'uPlot drew the curve');
+    // Previews: five images, drawn (not blank).
+    await page.waitForSelector('.ngi-previews canvas.ngi-preview[data-index="4"]');
+    const contrast = await page.locator('canvas.ngi-preview').evaluateAll((canvases) =>
+      (canvases as HTMLCanvasElement[]).map((c) => {
+        const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+        let lo = 255, hi = 0;
+        for (let i = 0; i < d.length; i += 4) (lo = Math.min(lo, d[i])), (hi = Math.max(hi, d[i]));
+        return {w: c.width, h: c.height, range: hi - lo};
+      }),
+    );
+    assert.equal(contrast.length, 5);
+    assert.deepEqual(contrast.slice(0, 3).map((c) => [c.w, c.h]), [[16, 16], [16, 16], [16, 16]]);
+    assert.deepEqual([contrast[3].w, contrast[3].h], [64, 64], 'xz preview: 64 columns, 16 sections × ρ rows');
+    assert.ok(contrast.every((c) => c.range > 20), `preview images have contrast: ${JSON.stringify(contrast)}`);
+
+    // Pause holds the step; resume goes on.
+    await page.click('#ngi-pause');
+    await waitForState(page, 'paused');
+    const paused = await number(page, '#ngi-step');
+    await page.waitForTimeout(3000);
+    assert.equal(await number(page, '#ngi-step'), paused, 'no step while paused');
+    await page.click('#ngi-continue');
+    await waitForState(page, 'running');
+    await waitForStep(page, paused + 2);
+
+    // Keep in this browser (IndexedDB): listed for reuse.
+    await setField(page, '#ngi-model-name', 'kept-model');
+    await page.click('#ngi-keep');
+    await page.waitForSelector('#ngi-save-note');
+    assert.match(await text(page, '#ngi-save-note'), /indexeddb:\/\/ng-isotropic-models\/kept-model \(version [0-9a-f]{12}\)/);
+    await page.waitForFunction(() => document.querySelector('.ngi-saved')?.textContent?.includes('kept-model'));
+
+    // Close the tab's page mid-run (a reload): the panel offers the last checkpoint and resumes from it.
+    await waitForStep(page, paused + 4);
+    await page.reload();
+    await page.waitForSelector('ngi-training-panel .ngi-resume-button', {state: 'visible', timeout: 60_000});
+    const checkpoint = await number(page, '.ngi-resume-step');
+    assert.ok(checkpoint >= paused + 2 && checkpoint < STEPS, `checkpoint at step ${checkpoint}`);
+    await page.click('.ngi-resume-button');
+    await waitForStep(page, checkpoint + 1);
+    // The curve came back with the checkpoint, then grew from it (not from step 1).
+    const history = await page.locator('.ngi-chart-summary').getAttribute('data-points');
+    assert.ok(Number(history) >= checkpoint + 1, `loss curve after resuming has ${history} points`);
+    const firstAfter = await number(page, '#ngi-step');
+    assert.ok(firstAfter > checkpoint && firstAfter <= checkpoint + 3, `resumed at step ${firstAfter}, checkpoint ${checkpoint}`);
+    await waitForStep(page, checkpoint + 2);
+    await page.click('#ngi-stop');
+    await waitForState(page, 'stopped');
+
+    // Publish: the server gets the files, the layer's URL names the published model.
+    await setField(page, '#ngi-model-name', 'panel-test');
+    await page.click('#ngi-publish');
+    await page.waitForSelector('#ngi-publish-note', {timeout: 60_000});
+    const modelJson = JSON.parse(await fs.readFile(path.join(data.dir, CROP_VOLUME, 'isotropic-models/panel-test/model.json'), 'utf8'));
+    const version: string = modelJson.userDefinedMetadata.isotropic.versionHash;
+    assert.match(version, /^[0-9a-f]{12}$/);
+    assert.ok(modelJson.userDefinedMetadata.isotropic.steps > checkpoint, 'the published model has the resumed steps');
+    assert.match(await text(page, '#ngi-publish-note'), new RegExp(`now uses model version ${version}`));
+    const source: string = await page.evaluate(() => window.viewer.layerManager.managedLayers[1].layer!.dataSources[0].spec.url);
+    assert.ok(source.endsWith(`?model=isotropic-models/panel-test/&version=${version}`), source);
+    await page.waitForFunction((v) => decodeURIComponent(location.hash).includes(`isotropic-models/panel-test/&version=${v}`), version);
+
+    // A fresh browser profile opens the shared URL and the layer runs the published model.
+    const shared = page.url();
+    const other = await browser.newContext({viewport: {width: 800, height: 700}});
+    const reopened = await other.newPage();
+    await reopened.goto(shared);
+    await reopened.waitForFunction(() => window.viewer?.layerManager.managedLayers.length === 2);
+    await reopened.evaluate(() => window.viewer.layerManager.managedLayers[1].setVisible(true));
+    await reopened.waitForFunction(
+      (v) => {
+        const layers = (window as unknown as {ngIsotropic?: {layers: {model: {state: string; version?: string; url?: string}; chunks: {usedModel: boolean}[]}[]}}).ngIsotropic?.layers ?? [];
+        return layers.some((l) => l.model.version === v && l.model.url?.endsWith('/isotropic-models/panel-test/model.json') && l.model.state === 'ready' && l.chunks.some((c) => c.usedModel));
+      },
+      version,
+      {timeout: TIMEOUT_MS, polling: 500},
+    );
+    await other.close();
+    await context.close();
+    assert.deepEqual(errors, []);
+  });
+});
