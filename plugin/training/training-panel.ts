@@ -400,9 +400,9 @@ export class TrainingPanel extends LitElement {
           </div>
           ${err('voxel')}
           <p>Anisotropy ρ = <output id="ngi-rho">${rho !== undefined && Number.isFinite(rho) ? rho.toFixed(2) : '–'}</output>${this.input ? ` (${this.input.coarse} is the coarse axis)` : ''}</p>
-          <label><input type="radio" name="ngi-region" value="view" ?checked=${f.region === 'view'} @change=${() => this.update_('region', 'view')} /> Around the view, window
+          <label><input type="radio" name="ngi-region" value="view" .checked=${f.region === 'view'} @change=${() => this.update_('region', 'view')} /> Around the view, window
             <input type="number" id="ngi-window" min="16" .value=${String(f.window)} @change=${(e: Event) => this.update_('window', Number((e.target as HTMLInputElement).value))} /> voxels</label>
-          <label><input type="radio" name="ngi-region" value="whole" ?checked=${f.region === 'whole'} @change=${() => this.update_('region', 'whole')} /> Whole volume</label>
+          <label><input type="radio" name="ngi-region" value="whole" .checked=${f.region === 'whole'} @change=${() => this.update_('region', 'whole')} /> Whole volume</label>
         </fieldset>
 
         <fieldset ?disabled=${disabled}>
@@ -418,8 +418,8 @@ export class TrainingPanel extends LitElement {
           ${numberField('Learning rate', 'ngi-lr', f.learningRate, (v) => this.update_('learningRate', v), described('settings'), 'any')}
           ${err('settings')}
           <div role="radiogroup" aria-label="Start from">
-            <label><input type="radio" name="ngi-start" value="scratch" ?checked=${f.startFrom === 'scratch'} @change=${() => this.update_('startFrom', 'scratch')} /> Start from scratch</label>
-            <label><input type="radio" name="ngi-start" value="current" ?checked=${f.startFrom === 'current'} @change=${() => this.update_('startFrom', 'current')} /> Fine-tune the current model</label>
+            <label><input type="radio" name="ngi-start" value="scratch" .checked=${f.startFrom === 'scratch'} @change=${() => this.update_('startFrom', 'scratch')} /> Start from scratch</label>
+            <label><input type="radio" name="ngi-start" value="current" .checked=${f.startFrom === 'current'} @change=${() => this.update_('startFrom', 'current')} /> Fine-tune the current model</label>
           </div>
           <button id="ngi-start" class="ngi-primary" aria-describedby=${described('start')} @click=${() => this.start()}>Start training</button>
           ${err('start')}

@@ -164,8 +164,10 @@ export class Trainer {
     try {
       while (this.step < steps && this.status !== 'stopped') {
         if (this.status === 'paused') {
-          this.hooks.onPaused?.(this.step);
-          await new Promise<void>((resolve) => (this.resumeWaiter = resolve));
+          await new Promise<void>((resolve) => {
+            this.resumeWaiter = resolve;
+            this.hooks.onPaused?.(this.step); // after the waiter is set: the hook may resume or stop at once
+          });
           continue;
         }
         const losses = await this.trainStep();

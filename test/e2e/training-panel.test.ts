@@ -135,6 +135,17 @@ describe('the training panel', () => {
     assert.match(await text(page, '#ngi-save-note'), /indexeddb:\/\/ng-isotropic-models\/kept-model \(version [0-9a-f]{12}\)/);
     await page.waitForFunction(() => document.querySelector('.ngi-saved')?.textContent?.includes('kept-model'));
 
+    // Apply: the isotropic layer now names the model kept in this browser, which its data source reads and accepts.
+    await page.click('#ngi-apply');
+    await page.waitForSelector('#ngi-apply-note');
+    const applied: string = await page.evaluate(() => window.viewer.layerManager.managedLayers[1].layer!.dataSources[0].spec.url);
+    assert.match(applied, /\?model=indexeddb:\/\/ng-isotropic-models\/kept-model&version=[0-9a-f]{12}$/);
+    await page.waitForFunction(() => {
+      const layers = (window as unknown as {ngIsotropic: {layers: {url: string; model: {state: string; url?: string}}[]}}).ngIsotropic.layers;
+      const record = layers.findLast((l) => l.model.url === 'indexeddb://ng-isotropic-models/kept-model');
+      return record && record.model.state !== 'failed' && record.model.state !== 'none';
+    });
+
     // Close the tab's page mid-run (a reload): the panel offers the last checkpoint and resumes from it.
     await waitForStep(page, paused + 4);
     await page.reload();

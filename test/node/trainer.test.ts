@@ -76,6 +76,45 @@ describe('Trainer (wasm, tiny preset, non-integer ρ)', () => {
     disposeModel(model);
   });
 
+  it('stopped at a step that was just checkpointed, the run says stopped (not done); onPaused comes after the step in flight', async () => {
+    const model = newModel();
+    const paused: number[] = [];
+    let trainer!: Trainer;
+    trainer = new Trainer(model, volume, {...options, steps: 50, checkpointEvery: 1}, {
+      onProgress: (p) => {
+        if (p.step === 2) trainer.pause(); // during step 2's reporting: its checkpoint still follows
+      },
+      onPaused: (step) => {
+        paused.push(step);
+        trainer.stop();
+      },
+    });
+    assert.equal(await trainer.run(), 'stopped');
+    assert.deepEqual(paused, [2]);
+    assert.equal(trainer.currentStep, 2);
+    trainer.dispose();
+    disposeModel(model);
+  });
+
+  it('previews the first held-out pair in data intensities: input, prediction, truth', async () => {
+    const model = newModel();
+    const steps: number[] = [];
+    const trainer = new Trainer(model, volume, {...options, steps: 2}, {afterStep: async (step) => void steps.push(step)});
+    await trainer.run();
+    assert.deepEqual(steps, [1, 2]);
+    const {size, input, prediction, target} = await trainer.validationPreview();
+    assert.equal(size, 16);
+    for (const image of [input, prediction, target]) assert.equal(image.length, 16 * 16);
+    const mean = (a: Float32Array) => a.reduce((s, v) => s + v, 0) / a.length;
+    // Denormalised: the same range as the uint8 volume (mean ~128), not normalised units (mean ~0).
+    assert.ok(mean(target) > 60 && mean(target) < 200, `target mean ${mean(target)}`);
+    const meanAbs = (a: Float32Array, b: Float32Array) => a.reduce((s, v, i) => s + Math.abs(v - b[i]), 0) / a.length;
+    assert.ok(meanAbs(input, target) > 1, 'the input is degraded');
+    assert.ok(meanAbs(prediction, input) > 0.01, 'the prediction is the network output, not the input');
+    trainer.dispose();
+    disposeModel(model);
+  });
+
   it('a run resumed from a checkpoint ends with the same weights as an uninterrupted one', async () => {
     const straight = newModel();
     const t1 = new Trainer(straight, volume, options);

@@ -1,0 +1,133 @@
+// `npm run bench:panel`: trains from the viewer's training panel in headless Chromium, as a user would
+// (key T, settings, Start), and reports the training speed the panel achieves (median seconds per step
+// after the first, steps/s, the panel's own rate), the backend, and how smooth the page stays meanwhile
+// (animation-frame intervals on the main thread while training vs before). Optionally saves a screenshot
+// of the panel during training (how the README's screenshots are made).
+// Options: --data DIR (default: the bundled examples) --volume NAME --tfjs webgpu|wasm|… --preset default
+//          --patch 64 --batch 8 --steps 4 (steps to time) --screenshot panel.png --timeout 1800 --json
+import {parseArgs} from 'node:util';
+import type {Page} from 'playwright-core';
+import {startServer} from '../src/serve/server.ts';
+import {EXAMPLE_VOLUME, viewState, viewUrl} from '../src/serve/example-view.ts';
+import {launchChromium} from '../src/cli/chromium.ts';
+
+const {values} = parseArgs({
+  options: {
+    data: {type: 'string'},
+    volume: {type: 'string', default: EXAMPLE_VOLUME},
+    tfjs: {type: 'string'},
+    preset: {type: 'string', default: 'default'},
+    patch: {type: 'string', default: '64'},
+    batch: {type: 'string', default: '8'},
+    steps: {type: 'string', default: '4'},
+    screenshot: {type: 'string'},
+    timeout: {type: 'string', default: '1800'},
+    json: {type: 'boolean', default: false},
+  },
+});
+
+const timeoutMs = +values.timeout! * 1000;
+const timedSteps = +values.steps!;
+const server = await startServer({port: 0, dataDir: values.data});
+const browser = await launchChromium();
+
+function percentile(v: number[], p: number): number {
+  if (v.length === 0) return NaN;
+  const sorted = [...v].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
+}
+
+/** Main-thread animation-frame intervals (ms) over `ms` of wall time. */
+async function frameIntervals(page: Page, ms: number): Promise<number[]> {
+  // A string, not a function: tsx's name helpers do not exist in the page.
+  return page.evaluate(`new Promise((resolve) => {
+    const out = [];
+    let last = performance.now();
+    const end = last + ${ms};
+    function tick(t) {
+      out.push(t - last);
+      last = t;
+      if (t < end) requestAnimationFrame(tick);
+      else resolve(out);
+    }
+    requestAnimationFrame(tick);
+  })`);
+}
+
+async function setField(page: Page, selector: string, value: string): Promise<void> {
+  await page.fill(selector, value);
+  await page.dispatchEvent(selector, 'change');
+}
+
+try {
+  const state = await viewState(server.origin, server.dataDir, values.volume!);
+  // Training alone: the isotropic layer (which would compute chunks on the same machine) starts hidden.
+  const layers = (state.layers as Record<string, unknown>[]).map((l, i) => (i === 1 ? {...l, visible: false} : l));
+  const query = values.tfjs ? `?tfjs=${values.tfjs}` : '';
+  const page = await browser.newPage({viewport: {width: 1400, height: 900}});
+  await page.goto(viewUrl(server.origin, {...state, layers}).replace('/#!', `/${query}#!`));
+  await page.waitForFunction(() => (window as unknown as {viewer: {isReady(): boolean}}).viewer.isReady(), undefined, {timeout: timeoutMs});
+  const idle = await frameIntervals(page, 3000);
+
+  await page.locator('.neuroglancer-rendered-data-panel').first().hover();
+  await page.keyboard.press('t');
+  await page.waitForFunction(() => document.querySelector('#ngi-rho')?.textContent !== '–', undefined, {timeout: 60_000});
+  await page.selectOption('#ngi-preset', values.preset!);
+  await setField(page, '#ngi-steps', '1000');
+  await setField(page, '#ngi-patch', values.patch!);
+  await setField(page, '#ngi-batch', values.batch!);
+  await page.click('#ngi-start');
+
+  // Time each step as the panel shows it.
+  const stepTimes: number[] = [];
+  let seen = 0;
+  let busy: number[] = [];
+  const deadline = Date.now() + timeoutMs;
+  while (seen < timedSteps + 1) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${seen} steps`);
+    const error = await page.locator('#ngi-error-run, #ngi-error-start').first().textContent({timeout: 10}).catch(() => null);
+    if (error) throw new Error(`training failed: ${error}`);
+    const step = Number((await page.locator('#ngi-step').textContent().catch(() => '0')) ?? 0);
+    if (step > seen) {
+      seen = step;
+      stepTimes.push(Date.now());
+      // Frame intervals while a step runs (measured once, during the second step).
+      if (seen === 1) busy = await frameIntervals(page, 5000);
+    } else {
+      await page.waitForTimeout(100);
+    }
+  }
+  const perStep = stepTimes.slice(1).map((t, i) => (t - stepTimes[i]) / 1000);
+  const panelRate = Number(await page.locator('#ngi-rate').textContent());
+  const backend = await page.locator('[data-backend]').getAttribute('data-backend');
+  if (values.screenshot) {
+    await page.waitForSelector('.ngi-previews', {timeout: timeoutMs});
+    await page.screenshot({path: values.screenshot});
+  }
+  await page.click('#ngi-stop');
+  const result = {
+    backend,
+    preset: values.preset,
+    patch: +values.patch!,
+    batch: +values.batch!,
+    secondsPerStep: {median: percentile(perStep, 0.5), all: perStep},
+    stepsPerSecond: 1 / percentile(perStep, 0.5),
+    panelStepsPerSecond: panelRate,
+    frameMs: {
+      idle: {median: percentile(idle, 0.5), p95: percentile(idle, 0.95), max: Math.max(...idle)},
+      training: {median: percentile(busy, 0.5), p95: percentile(busy, 0.95), max: Math.max(...busy)},
+    },
+  };
+  if (values.json) console.log(JSON.stringify(result, null, 2));
+  else {
+    const f = (v: number) => v.toFixed(1);
+    console.log(`training panel, ${result.preset} preset, batch ${result.batch} × ${result.patch}², on ${backend}`);
+    console.log(`  seconds per step (after the first): median ${result.secondsPerStep.median.toFixed(2)} (${perStep.map((s) => s.toFixed(2)).join(', ')})`);
+    console.log(`  steps/s: ${result.stepsPerSecond.toFixed(3)} (panel shows ${panelRate})`);
+    console.log(`  main-thread frame interval, ms: idle median ${f(result.frameMs.idle.median)} p95 ${f(result.frameMs.idle.p95)} max ${f(result.frameMs.idle.max)}; while training median ${f(result.frameMs.training.median)} p95 ${f(result.frameMs.training.p95)} max ${f(result.frameMs.training.max)}`);
+    if (values.screenshot) console.log(`  screenshot: ${values.screenshot}`);
+  }
+} finally {
+  await browser.close();
+  await server.close();
+}
