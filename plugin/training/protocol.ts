@@ -52,7 +52,8 @@ export type ToWorker =
   | {type: 'pause'}
   | {type: 'continue'}
   | {type: 'stop'}
-  | {type: 'save'; target: SaveTarget}
+  /** `id` comes back with the 'saved' answer or the error. */
+  | {type: 'save'; id: number; target: SaveTarget}
   | {type: 'list-saved'};
 
 export interface Grey {
@@ -76,7 +77,7 @@ export type FromWorker =
       /** Display window (data intensities) shared by all images. */
       window: [number, number];
     }
-  | {type: 'saved'; target: SaveTarget['kind']; url?: string; version: string; files?: {json: string; weights: ArrayBuffer}}
+  | {type: 'saved'; id: number; target: SaveTarget['kind']; url?: string; version: string; files?: {json: string; weights: ArrayBuffer}}
   | {type: 'saved-list'; models: {url: string; dateSaved: string; bytes: number}[]}
   /** `about`: which control the error belongs to (shown next to it). */
-  | {type: 'error'; about: 'start' | 'run' | 'save' | 'publish' | 'resume'; message: string};
+  | {type: 'error'; about: 'start' | 'run' | 'save' | 'resume'; message: string; id?: number};

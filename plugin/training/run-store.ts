@@ -2,8 +2,8 @@
  * Training runs kept in the browser's IndexedDB so that closing the tab loses
  * nothing: one record per run with its settings, loss curve and last checkpoint
  * (model.json text + weights, optimizer state included). Each checkpoint is one
- * put, so a record is always whole. Used by the training worker (writes) and the
- * panel (offers to resume, discards).
+ * put, so a record is always whole; the newest KEPT_RUNS runs are kept. Used by
+ * the training worker (writes) and the panel (offers to resume, discards).
  */
 import {createStore, del, entries, get, set, type UseStore} from 'idb-keyval';
 import type {HistoryPoint, RunState, TrainingSettings} from './protocol.ts';
@@ -35,8 +35,17 @@ export function deleteRun(runId: string): Promise<void> {
   return del(runId, store());
 }
 
-/** Runs that stopped before their last step (tab closed, stopped, failed) and have a checkpoint, newest first. */
-export async function resumableRuns(): Promise<RunRecord[]> {
+/** Runs with a checkpoint, newest first: unfinished ones to resume, finished ones to save or apply. */
+export async function savedRuns(): Promise<RunRecord[]> {
   const all = (await entries<string, RunRecord>(store())).map(([, r]) => r);
-  return all.filter((r) => r.checkpoint && r.step < r.settings.steps).sort((a, b) => b.savedAt - a.savedAt);
+  return all.filter((r) => r.checkpoint).sort((a, b) => b.savedAt - a.savedAt);
+}
+
+/** Runs kept at most: each holds a model and its optimizer state. */
+export const KEPT_RUNS = 5;
+
+/** Deletes all but the `keep` newest runs. */
+export async function pruneRuns(keep: number): Promise<void> {
+  const all = (await entries<string, RunRecord>(store())).map(([, r]) => r).sort((a, b) => b.savedAt - a.savedAt);
+  await Promise.all(all.slice(keep).map((r) => deleteRun(r.runId)));
 }

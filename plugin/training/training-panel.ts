@@ -6,12 +6,12 @@
  */
 import {LitElement, html, nothing, type PropertyValues} from 'lit';
 import type {Viewer} from 'neuroglancer/unstable/viewer.js';
-import {openAnisotropicInput, type AnisotropicInput} from '../../src/io/anisotropic-input.ts';
+import {coarseRatio, openAnisotropicInput, type AnisotropicInput} from '../../src/io/anisotropic-input.ts';
 import {PRESETS} from '../../src/model/config.ts';
 import type {TrainProgress} from '../../src/train/trainer.ts';
 import {readPageSettings} from '../../layers/isotropic/page-settings.ts';
 import type {FromWorker, Grey, HistoryPoint, RunState, SaveTarget, ToWorker, TrainingSettings} from './protocol.ts';
-import {deleteRun, resumableRuns, type RunRecord} from './run-store.ts';
+import {deleteRun, savedRuns, type RunRecord} from './run-store.ts';
 import {applyModel, datasetChoices, isotropicLayerOf, viewCenterIn, type DatasetChoice} from './viewer-glue.ts';
 import './loss-chart.ts';
 import './training-panel.css';
@@ -20,7 +20,8 @@ const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 type ErrorKey = 'layer' | 'voxel' | 'settings' | 'start' | 'run' | 'save' | 'publish' | 'resume' | 'apply' | 'name';
 
 interface Form {
-  layer: number;
+  /** Name of the chosen layer. */
+  layer: string;
   voxel: [number, number, number];
   preset: string;
   steps: number;
@@ -48,6 +49,7 @@ export class TrainingPanel extends LitElement {
     notices: {state: true},
     resumable: {state: true},
     saved: {state: true},
+    pausing: {state: true},
   };
 
   viewer!: Viewer;
@@ -71,7 +73,7 @@ export class TrainingPanel extends LitElement {
     this.choices = [];
     this.step = 0;
     this.form = {
-      layer: 0,
+      layer: '',
       voxel: [1, 1, 1],
       preset: 'default',
       steps: 2000,
@@ -88,12 +90,20 @@ export class TrainingPanel extends LitElement {
     this.notices = {};
     this.resumable = [];
     this.saved = [];
+    this.pausing = false;
   }
 
   private worker?: Worker;
+  /** Dataset whose metadata `input` holds (or is being read). */
+  private loadedUrl?: string;
+  /** Last step checkpointed in this page: where a failed run resumes. */
+  private checkpointStep = 0;
+  /** Pause asked for, not yet reached (the step in flight finishes first). */
+  declare pausing: boolean;
+  private nextSaveId = 1;
+  /** Save requests awaiting their answer: where an error goes, and what to do with the model. */
+  private readonly pendingSaves = new Map<number, {about: ErrorKey; then?: (message: Extract<FromWorker, {type: 'saved'}>) => void}>();
   private run?: {runId: string; settings: TrainingSettings};
-  /** What to do with the next 'saved' answer (Apply saves to the browser first). */
-  private afterSave?: (message: Extract<FromWorker, {type: 'saved'}>) => void;
 
   protected override createRenderRoot() {
     return this;
@@ -109,8 +119,10 @@ export class TrainingPanel extends LitElement {
   refreshChoices(): void {
     if (!this.viewer) return;
     this.choices = datasetChoices(this.viewer);
-    if (this.form.layer >= this.choices.length) this.form = {...this.form, layer: 0};
-    void this.loadInput();
+    const choice = this.choice ?? this.choices[0];
+    if (choice?.layerName !== this.form.layer) this.form = {...this.form, layer: choice?.layerName ?? ''};
+    // Only a different dataset is read again: voxel sizes the user edited stay.
+    if (choice?.datasetUrl !== this.loadedUrl) void this.loadInput();
   }
 
   private get active(): boolean {
@@ -118,17 +130,18 @@ export class TrainingPanel extends LitElement {
   }
 
   private get choice(): DatasetChoice | undefined {
-    return this.choices[this.form.layer];
+    return this.choices.find((c) => c.layerName === this.form.layer);
   }
 
   private async loadInput(): Promise<void> {
     const choice = this.choice;
     this.input = undefined;
+    this.loadedUrl = choice?.datasetUrl;
     if (!choice) return;
     try {
       const iso = choice.isotropic;
       const input = await openAnisotropicInput(choice.datasetUrl, iso?.voxel, iso?.axis ?? 'z');
-      if (this.choice !== choice) return;
+      if (this.choice?.datasetUrl !== choice.datasetUrl) return; // another dataset was chosen meanwhile
       this.input = input;
       const [sz, sy, sx] = input.levels[0].scale;
       this.form = {...this.form, voxel: [sx, sy, sz]};
@@ -140,7 +153,7 @@ export class TrainingPanel extends LitElement {
 
   private async refreshResumable(): Promise<void> {
     try {
-      this.resumable = (await resumableRuns()).filter((r) => r.runId !== this.run?.runId);
+      this.resumable = (await savedRuns()).filter((r) => r.runId !== this.run?.runId);
     } catch (e) {
       this.setError('resume', `cannot read this browser's saved runs: ${(e as Error).message}`);
     }
@@ -154,7 +167,10 @@ export class TrainingPanel extends LitElement {
     if (!this.worker) {
       this.worker = new Worker(new URL('./training-worker.ts', import.meta.url), {type: 'module', name: 'isotropic-training'});
       this.worker.onmessage = (e: MessageEvent<FromWorker>) => this.onWorkerMessage(e.data);
-      this.worker.onerror = (e) => this.setError('run', `the training worker failed: ${e.message}`);
+      this.worker.onerror = (e) => {
+        this.setError('run', `the training worker failed: ${e.message}`);
+        if (this.active) this.runState = 'failed';
+      };
       this.send({type: 'list-saved'});
     }
     return this.worker;
@@ -171,6 +187,7 @@ export class TrainingPanel extends LitElement {
         break;
       case 'state':
         this.runState = m.state;
+        if (m.state !== 'running') this.pausing = false;
         this.step = m.step;
         if (m.state === 'running') this.setError('run', undefined);
         if (m.state === 'done' || m.state === 'stopped' || m.state === 'failed') void this.refreshResumable();
@@ -181,22 +198,26 @@ export class TrainingPanel extends LitElement {
         this.history = [...this.history, {step: m.progress.step, loss: m.progress.loss, l1: m.progress.l1, valL1: m.progress.valL1, valPsnr: m.progress.valPsnr, valPsnrInterpolated: m.progress.valPsnrInterpolated}];
         break;
       case 'checkpoint':
+        this.checkpointStep = m.step;
         this.notices = {...this.notices, checkpoint: `Checkpoint at step ${m.step} kept in this browser.`};
         break;
       case 'preview':
         this.preview = m;
         break;
       case 'saved':
-        this.afterSave?.(m);
-        this.afterSave = undefined;
+        this.pendingSaves.get(m.id)?.then?.(m);
+        this.pendingSaves.delete(m.id);
         if (m.target === 'browser') this.send({type: 'list-saved'});
         break;
       case 'saved-list':
         this.saved = m.models;
         break;
-      case 'error':
-        this.setError(m.about, m.message);
+      case 'error': {
+        const pending = m.id !== undefined ? this.pendingSaves.get(m.id) : undefined;
+        if (m.id !== undefined) this.pendingSaves.delete(m.id);
+        this.setError(pending?.about ?? m.about, m.message);
         break;
+      }
     }
   }
 
@@ -256,13 +277,15 @@ export class TrainingPanel extends LitElement {
     this.notices = {};
     this.setError('run', undefined);
     this.runState = 'starting';
+    this.checkpointStep = 0;
     this.send({type: 'start', runId, settings});
   }
 
   private resumeRun(record: RunRecord): void {
     this.run = {runId: record.runId, settings: record.settings};
-    this.history = record.history;
+    this.history = record.history.filter((p) => p.step <= record.step);
     this.step = record.step;
+    this.checkpointStep = record.step;
     this.progress = undefined;
     this.runState = 'starting';
     this.resumable = this.resumable.filter((r) => r.runId !== record.runId);
@@ -270,24 +293,31 @@ export class TrainingPanel extends LitElement {
     this.send({type: 'resume-checkpoint', runId: record.runId});
   }
 
+  private pause(): void {
+    this.pausing = true;
+    this.send({type: 'pause'});
+  }
+
   private async discard(record: RunRecord): Promise<void> {
     await deleteRun(record.runId);
     await this.refreshResumable();
   }
 
-  private save(target: SaveTarget, then?: (m: Extract<FromWorker, {type: 'saved'}>) => void): void {
+  /** `about`: the control next to which an error is shown. */
+  private save(target: SaveTarget, about: ErrorKey, then?: (m: Extract<FromWorker, {type: 'saved'}>) => void): void {
     if (target.kind !== 'download' && !MODEL_NAME.test(target.name)) {
       this.setError('name', 'a model name is 1–64 letters, digits, dots, dashes or underscores, starting with a letter or digit');
       return;
     }
     this.setError('name', undefined);
-    this.setError(target.kind === 'publish' ? 'publish' : 'save', undefined);
-    this.afterSave = then;
-    this.send({type: 'save', target});
+    this.setError(about, undefined);
+    const id = this.nextSaveId++;
+    this.pendingSaves.set(id, {about, then});
+    this.send({type: 'save', id, target});
   }
 
   private download(): void {
-    this.save({kind: 'download'}, (m) => {
+    this.save({kind: 'download'}, 'save', (m) => {
       if (!m.files) return;
       const name = this.form.modelName || 'model';
       // model.json names weights.bin: the two files go into one folder.
@@ -298,14 +328,14 @@ export class TrainingPanel extends LitElement {
   }
 
   private keepInBrowser(): void {
-    this.save({kind: 'browser', name: this.form.modelName}, (m) => {
+    this.save({kind: 'browser', name: this.form.modelName}, 'save', (m) => {
       this.notices = {...this.notices, save: `Kept in this browser as ${m.url} (version ${m.version}).`};
     });
   }
 
   private publish(): void {
     const settings = this.run?.settings;
-    this.save({kind: 'publish', name: this.form.modelName}, (m) => {
+    this.save({kind: 'publish', name: this.form.modelName}, 'publish', (m) => {
       this.useInLayer(settings!, m.url!, m.version, 'publish');
     });
   }
@@ -313,7 +343,7 @@ export class TrainingPanel extends LitElement {
   private apply(): void {
     const settings = this.run?.settings;
     if (!settings) return;
-    this.save({kind: 'browser', name: this.form.modelName}, (m) => this.useInLayer(settings, m.url!, m.version, 'apply'));
+    this.save({kind: 'browser', name: this.form.modelName}, 'apply', (m) => this.useInLayer(settings, m.url!, m.version, 'apply'));
   }
 
   private useInLayer(settings: TrainingSettings, url: string, version: string, what: 'apply' | 'publish'): void {
@@ -349,7 +379,7 @@ export class TrainingPanel extends LitElement {
 
   override render() {
     const f = this.form;
-    const rho = this.input ? anisotropy(f.voxel, this.input.coarse) : undefined;
+    const rho = this.input ? coarseRatio([f.voxel[2], f.voxel[1], f.voxel[0]], this.input.coarse) : undefined;
     const p = this.progress;
     const total = this.run?.settings.steps ?? f.steps;
     const disabled = this.active;
@@ -364,24 +394,26 @@ export class TrainingPanel extends LitElement {
                 : nothing}</p>`
           : nothing}
         ${this.resumable.length && !this.active
-          ? html`<section class="ngi-resume" aria-label="Unfinished training runs">
-              ${this.resumable.map(
-                (r) => html`<p>
-                  A run on <strong>${r.settings.datasetName}</strong> stopped at step <span class="ngi-resume-step">${r.step}</span> of ${r.settings.steps}
-                  (${r.state}${r.error ? `: ${r.error}` : ''}; checkpoint ${new Date(r.savedAt).toLocaleString()}).
-                  <button class="ngi-resume-button" @click=${() => this.resumeRun(r)}>Resume</button>
-                  <button @click=${() => this.discard(r)}>Discard</button>
-                </p>`,
-              )}
+          ? html`<section class="ngi-resume" aria-label="Training runs kept in this browser">
+              ${this.resumable.map((r) => {
+                const finished = r.step >= r.settings.steps;
+                const what = `the run on ${r.settings.datasetName} at step ${r.step}`;
+                return html`<p>
+                  A run on <strong>${r.settings.datasetName}</strong> ${finished ? 'finished' : 'stopped'} at step <span class="ngi-resume-step">${r.step}</span> of ${r.settings.steps}
+                  (${finished ? 'not saved yet' : r.state}${r.error ? `: ${r.error}` : ''}; checkpoint ${new Date(r.savedAt).toLocaleString()}).
+                  <button class="ngi-resume-button" aria-label="${finished ? 'Open' : 'Resume'} ${what}" @click=${() => this.resumeRun(r)}>${finished ? 'Open' : 'Resume'}</button>
+                  <button aria-label="Discard ${what}" @click=${() => this.discard(r)}>Discard</button>
+                </p>`;
+              })}
               ${err('resume')}
             </section>`
-          : err('resume')}
+          : this.run ? nothing : err('resume')}
 
         <fieldset ?disabled=${disabled}>
           <legend>Data</legend>
           <label>Layer
-            <select id="ngi-layer" aria-describedby=${described('layer')} @change=${(e: Event) => this.update_('layer', Number((e.target as HTMLSelectElement).value))}>
-              ${this.choices.map((c, i) => html`<option value=${i} ?selected=${i === f.layer}>${c.layerName}</option>`)}
+            <select id="ngi-layer" aria-describedby=${described('layer')} @change=${(e: Event) => this.update_('layer', (e.target as HTMLSelectElement).value)}>
+              ${this.choices.map((c) => html`<option value=${c.layerName} ?selected=${c.layerName === f.layer}>${c.layerName}</option>`)}
             </select>
           </label>
           ${this.choices.length ? nothing : html`<p class="ngi-error" role="alert">No Zarr image layer in this view: add one (source zarr://…).</p>`}
@@ -400,9 +432,13 @@ export class TrainingPanel extends LitElement {
           </div>
           ${err('voxel')}
           <p>Anisotropy ρ = <output id="ngi-rho">${rho !== undefined && Number.isFinite(rho) ? rho.toFixed(2) : '–'}</output>${this.input ? ` (${this.input.coarse} is the coarse axis)` : ''}</p>
-          <label><input type="radio" name="ngi-region" value="view" .checked=${f.region === 'view'} @change=${() => this.update_('region', 'view')} /> Around the view, window
-            <input type="number" id="ngi-window" min="16" .value=${String(f.window)} @change=${(e: Event) => this.update_('window', Number((e.target as HTMLInputElement).value))} /> voxels</label>
-          <label><input type="radio" name="ngi-region" value="whole" .checked=${f.region === 'whole'} @change=${() => this.update_('region', 'whole')} /> Whole volume</label>
+          <fieldset class="ngi-region">
+            <legend>Patches from</legend>
+            <label><input type="radio" name="ngi-region" value="view" .checked=${f.region === 'view'} @change=${() => this.update_('region', 'view')} /> a window around the view</label>
+            <label for="ngi-window">Window width (voxels)</label>
+            <input type="number" id="ngi-window" min="16" .value=${String(f.window)} ?disabled=${f.region !== 'view'} @change=${(e: Event) => this.update_('window', Number((e.target as HTMLInputElement).value))} />
+            <label><input type="radio" name="ngi-region" value="whole" .checked=${f.region === 'whole'} @change=${() => this.update_('region', 'whole')} /> the whole volume</label>
+          </fieldset>
         </fieldset>
 
         <fieldset ?disabled=${disabled}>
@@ -428,18 +464,19 @@ export class TrainingPanel extends LitElement {
         ${this.runState
           ? html`<section class="ngi-progress" aria-label="Training progress">
               <progress id="ngi-progress" max=${total} .value=${this.step} aria-label="Training steps done"></progress>
-              <p role="status" aria-live="polite">
-                <span class="ngi-state" data-state=${this.runState}>${stateWords(this.runState)}</span> · step
+              <p>
+                <span class="ngi-state" role="status" data-state=${this.runState}>${this.pausing ? 'Pausing…' : stateWords(this.runState)}</span> · step
                 <span id="ngi-step">${this.step}</span> / <span id="ngi-total">${total}</span>${p
                   ? html` · <span id="ngi-rate">${p.stepsPerSecond.toFixed(2)}</span> steps/s · ETA <span id="ngi-eta">${formatDuration(p.etaSeconds)}</span>`
                   : nothing}
               </p>
-              <button id="ngi-pause" ?disabled=${this.runState !== 'running'} @click=${() => this.send({type: 'pause'})}>Pause</button>
+              <button id="ngi-pause" ?disabled=${this.runState !== 'running' || this.pausing} @click=${() => this.pause()}>Pause</button>
               <button id="ngi-continue" ?disabled=${this.runState !== 'paused'} @click=${() => this.send({type: 'continue'})}>Resume</button>
-              <button id="ngi-stop" ?disabled=${!(this.runState === 'running' || this.runState === 'paused')} @click=${() => this.send({type: 'stop'})}>Stop</button>
-              ${this.runState === 'failed' && this.run
-                ? html`<button id="ngi-resume-failed" @click=${() => this.resumeRun({runId: this.run!.runId, settings: this.run!.settings, step: this.step, history: this.history, state: 'failed', savedAt: Date.now()})}>Resume from the last checkpoint</button>`
+              <button id="ngi-stop" ?disabled=${!this.active} @click=${() => this.send({type: 'stop'})}>Stop</button>
+              ${this.runState === 'failed' && this.run && this.checkpointStep > 0
+                ? html`<button id="ngi-resume-failed" @click=${() => this.resumeRun({...this.run!, step: this.checkpointStep, history: this.history, state: 'failed', savedAt: Date.now()})}>Resume from the last checkpoint (step ${this.checkpointStep})</button>`
                 : nothing}
+              ${this.run ? err('resume') : nothing}
               ${err('run')}
               ${this.notices.checkpoint ? html`<p class="ngi-note" id="ngi-checkpoint">${this.notices.checkpoint}</p>` : nothing}
               <ngi-loss-chart .history=${this.history}></ngi-loss-chart>
@@ -475,12 +512,6 @@ export class TrainingPanel extends LitElement {
       </div>
     `;
   }
-}
-
-/** Coarse spacing / lateral spacing, from voxel sizes x, y, z. */
-function anisotropy(voxel: [number, number, number], coarse: 'x' | 'y' | 'z'): number {
-  const c = {x: 0, y: 1, z: 2}[coarse];
-  return voxel[c] / voxel[c === 0 ? 1 : 0];
 }
 
 function numberField(label: string, id: string, value: number, set: (v: number) => void, describedBy: string | typeof nothing, step = '1') {

@@ -13,15 +13,18 @@ import {regionTrainingSource, trainingRegion} from '../../src/train/region.ts';
 import {prepareTraining, type TrainingSession} from '../../src/train/session.ts';
 import {Trainer, type TrainProgress} from '../../src/train/trainer.ts';
 import {axialPreview} from '../../src/train/axial-preview.ts';
-import {joinModelJson, loadModel, modelArtifacts, modelFromArtifacts, putHandler, saveModel, splitModelJson} from '../../src/model/model-io.ts';
+import {joinModelJson, loadModel, modelArtifacts, modelFromArtifacts, putHandler, splitModelJson, type LoadedModel} from '../../src/model/model-io.ts';
 import {disposeModel} from '../../src/model/model.ts';
 import type {FromWorker, Grey, HistoryPoint, RunState, SaveTarget, TrainingSettings} from './protocol.ts';
-import {loadRun, saveRun, type RunRecord} from './run-store.ts';
+import {KEPT_RUNS, loadRun, pruneRuns, saveRun, type RunRecord} from './run-store.ts';
 
 /** Models kept in the browser live under this tf.io IndexedDB prefix. */
 export const BROWSER_MODEL_PREFIX = 'indexeddb://ng-isotropic-models/';
 /** Validation patches per check in the panel (fewer than the CLI's: the panel validates often). */
 const PANEL_VALIDATION_PATCHES = 16;
+/** Thrown inside prepare() when a stop was asked for while starting. */
+class StopRequested extends Error {}
+
 /** Width of the xz preview (voxels). */
 const AXIAL_PREVIEW_WIDTH = 128;
 
@@ -34,6 +37,7 @@ export class TrainingRun {
   /** Where the xz preview is cut (row, column of the region's lateral planes). */
   private previewAt: [number, number] = [0, 0];
   state: RunState = 'starting';
+  private stopRequested = false;
 
   constructor(
     readonly runId: string,
@@ -41,10 +45,46 @@ export class TrainingRun {
     private readonly post: Post,
   ) {}
 
-  /** Runs to the end, a stop, or a failed step; `resumeFrom`: the checkpoint record to continue. */
+  /**
+   * Runs to the end, a stop, or a failure, and always ends in a final state
+   * message ('done', 'stopped' or 'failed' with the reason): never left 'starting'.
+   * `resumeFrom`: the checkpoint record to continue.
+   */
   async run(resumeFrom?: RunRecord): Promise<void> {
+    const startStep = resumeFrom?.step ?? 0;
+    this.setState('starting', startStep);
+    let trainer: Trainer;
+    try {
+      trainer = await this.prepare(resumeFrom);
+    } catch (e) {
+      this.dispose();
+      if (e instanceof StopRequested) return this.setState('stopped', startStep);
+      const message = (e as Error).message;
+      this.setState('failed', startStep, message);
+      this.post({type: 'error', about: resumeFrom ? 'resume' : 'start', message});
+      return;
+    }
+    if (this.stopRequested) trainer.stop();
+    this.setState('running', trainer.currentStep);
+    try {
+      const end = await trainer.run();
+      this.setState(end === 'done' ? 'done' : 'stopped', trainer.currentStep);
+      await this.record({});
+    } catch (e) {
+      // The trainer kept the model of the last good step; the last checkpoint is in IndexedDB.
+      const message = describeFailure(e as Error);
+      this.setState('failed', trainer.currentStep, message);
+      await this.record({error: message}).catch(() => undefined);
+      this.post({type: 'error', about: 'run', message});
+    }
+  }
+
+  /** Backend, data, model and trainer; checks for a stop request between the slow parts. */
+  private async prepare(resumeFrom?: RunRecord): Promise<Trainer> {
     const s = this.settings;
-    this.setState('starting', resumeFrom ? resumeFrom.step : 0);
+    const stopPoint = () => {
+      if (this.stopRequested) throw new StopRequested();
+    };
     const wasmPaths = new URL('./tfjs-wasm/', self.location.href).href;
     const choice = await initBackend(s.backends, {wasmPaths});
     this.post({type: 'backend', backend: choice.backend, notice: choice.notice});
@@ -55,19 +95,26 @@ export class TrainingRun {
     const center = s.region.kind === 'view' ? permuteVec(s.region.center, framePermutation(input.coarse)) : undefined;
     const [, ny, nx] = [0, 1, 2].map((i) => region.end[i] - region.start[i]);
     this.previewAt = center ? [center[1] - region.start[1], center[2] - region.start[2]] : [ny / 2, nx / 2];
+    stopPoint();
 
     const resumed = resumeFrom?.checkpoint ? await modelFromArtifacts(joinModelJson(resumeFrom.checkpoint.json, resumeFrom.checkpoint.weights)) : undefined;
-    const init = !resumed && s.initFrom ? await loadModel(s.initFrom.url) : undefined;
-    if (init && s.initFrom?.version && init.model.metadata.versionHash !== s.initFrom.version) {
-      disposeModel(init.model);
-      throw new Error(`the current model at ${s.initFrom.url} is now version ${init.model.metadata.versionHash}, not ${s.initFrom.version}`);
+    let init: LoadedModel | undefined;
+    try {
+      init = !resumed && s.initFrom ? await loadModel(s.initFrom.url) : undefined;
+      if (init && s.initFrom?.version && init.model.metadata.versionHash !== s.initFrom.version) {
+        throw new Error(`the current model at ${s.initFrom.url} is now version ${init.model.metadata.versionHash}, not ${s.initFrom.version}`);
+      }
+      stopPoint();
+      this.session = await prepareTraining(source, {preset: init ? undefined : s.preset, trainingData: s.datasetName, resumeFrom: resumed, initFrom: init});
+    } catch (e) {
+      // prepareTraining disposes the init model on its own failures, not the checkpoint's; dispose is idempotent.
+      for (const loaded of [resumed, init]) {
+        if (!loaded) continue;
+        disposeModel(loaded.model);
+        tf.dispose(Object.values(loaded.extra));
+      }
+      throw e;
     }
-    this.session = await prepareTraining(source, {
-      preset: init ? undefined : s.preset,
-      trainingData: s.datasetName,
-      resumeFrom: resumed,
-      initFrom: init,
-    });
     this.history = resumeFrom ? resumeFrom.history.filter((p) => p.step <= resumeFrom.step) : [];
     const trainer = (this.trainer = new Trainer(
       this.session.model,
@@ -88,20 +135,17 @@ export class TrainingRun {
         afterStep: (step) => (step % s.previewEvery === 0 || step === s.steps ? this.preview(step) : Promise.resolve()),
       },
     ));
-    await trainer.restoreOptimizer(this.session.optimizerState);
-    tf.dispose(Object.values(this.session.optimizerState));
-    if (!resumeFrom) await this.checkpointNow(); // step 0: the run is resumable from the moment it starts
-    this.setState('running', trainer.currentStep);
     try {
-      const end = await trainer.run();
-      this.setState(end === 'done' ? 'done' : 'stopped', trainer.currentStep);
-    } catch (e) {
-      // The trainer kept the model of the last good step; the last checkpoint is in IndexedDB.
-      const message = describeFailure(e as Error);
-      this.setState('failed', trainer.currentStep, message);
-      await this.record({error: message}).catch(() => undefined);
-      this.post({type: 'error', about: 'run', message});
+      await trainer.restoreOptimizer(this.session.optimizerState);
+    } finally {
+      tf.dispose(Object.values(this.session.optimizerState));
     }
+    if (!resumeFrom) {
+      await pruneRuns(KEPT_RUNS - 1);
+      await this.checkpoint({}, 0); // step 0: the run is resumable from the moment it starts
+    }
+    stopPoint();
+    return trainer;
   }
 
   /** The 'paused' state is reported once the step in flight has finished (onPaused). */
@@ -114,27 +158,34 @@ export class TrainingRun {
     if (this.trainer?.status === 'running') this.setState('running', this.trainer.currentStep);
   }
 
+  /** Also while starting: the run ends before training, or at once after its first checkpoint. */
   stop(): void {
+    this.stopRequested = true;
     this.trainer?.stop();
   }
 
-  /** Saves the model as it is now (without optimizer state); answers with a 'saved' message. */
-  async save(target: SaveTarget): Promise<void> {
+  /**
+   * Saves the model as it is now (without optimizer state). The version is read
+   * from the saved artifacts: a checkpoint written meanwhile rewrites the model's
+   * metadata with its own hash (weights + optimizer state).
+   */
+  async save(target: SaveTarget): Promise<Extract<FromWorker, {type: 'saved'}>> {
     const model = this.session?.model;
     if (!model) throw new Error('nothing trained yet');
+    const artifacts = await modelArtifacts(model);
+    const version = (artifacts.userDefinedMetadata as {isotropic: {versionHash: string}}).isotropic.versionHash;
     if (target.kind === 'download') {
-      const files = splitModelJson(await modelArtifacts(model));
-      this.post({type: 'saved', target: 'download', version: model.metadata.versionHash!, files}, [files.weights]);
-    } else if (target.kind === 'browser') {
-      const url = BROWSER_MODEL_PREFIX + target.name;
-      await saveModel(model, url);
-      this.post({type: 'saved', target: 'browser', url, version: model.metadata.versionHash!});
-    } else {
-      const relative = `isotropic-models/${target.name}/`;
-      const base = this.settings.datasetUrl.endsWith('/') ? this.settings.datasetUrl : `${this.settings.datasetUrl}/`;
-      await saveModel(model, putHandler(new URL(relative, base).href));
-      this.post({type: 'saved', target: 'publish', url: relative, version: model.metadata.versionHash!});
+      return {type: 'saved', id: 0, target: 'download', version, files: splitModelJson(artifacts)};
     }
+    if (target.kind === 'browser') {
+      const url = BROWSER_MODEL_PREFIX + target.name;
+      await tf.io.getSaveHandlers(url)[0].save!(artifacts);
+      return {type: 'saved', id: 0, target: 'browser', url, version};
+    }
+    const relative = `isotropic-models/${target.name}/`;
+    const base = this.settings.datasetUrl.endsWith('/') ? this.settings.datasetUrl : `${this.settings.datasetUrl}/`;
+    await putHandler(new URL(relative, base).href).save!(artifacts);
+    return {type: 'saved', id: 0, target: 'publish', url: relative, version};
   }
 
   dispose(): void {
@@ -158,11 +209,6 @@ export class TrainingRun {
     this.post({type: 'checkpoint', step});
   }
 
-  /** A checkpoint outside the trainer's schedule (the weights, with an empty optimizer state). */
-  private async checkpointNow(): Promise<void> {
-    await this.checkpoint({}, this.trainer!.currentStep);
-  }
-
   private async record(change: Partial<RunRecord>): Promise<void> {
     const previous = await loadRun(this.runId);
     const step = change.step ?? previous?.step ?? 0;
@@ -178,7 +224,16 @@ export class TrainingRun {
     });
   }
 
+  /** A failed preview is reported and training goes on. */
   private async preview(step: number): Promise<void> {
+    try {
+      await this.renderPreview(step);
+    } catch (e) {
+      this.post({type: 'error', about: 'run', message: `the preview at step ${step} failed (training goes on): ${(e as Error).message}`});
+    }
+  }
+
+  private async renderPreview(step: number): Promise<void> {
     const model = this.session!.model;
     const pair = await this.trainer!.validationPreview();
     const axial = await axialPreview(model, this.session!.volume, this.previewAt[0], this.previewAt[1], AXIAL_PREVIEW_WIDTH);
@@ -202,7 +257,7 @@ function displayWindow(data: Float32Array): [number, number] {
 /** A failed step in plain words: a lost GPU or exhausted memory say so, with what to do. */
 function describeFailure(e: Error): string {
   const text = e.message || String(e);
-  if (/device (was )?lost|GPUDevice.*lost|context lost/i.test(text)) return `the GPU was lost during a step (${text}); training paused at the last checkpoint — resume to continue`;
+  if (/device (was )?lost|GPUDevice.*lost|context lost/i.test(text)) return `the GPU was lost during a step (${text}); the last checkpoint is kept — resume from it to continue`;
   if (/out of memory|OOM|allocation failed|Failed to allocate/i.test(text)) return `out of memory during a step (${text}); start again with a smaller batch or patch size, or from the checkpoint on a machine with more memory`;
   return text;
 }

@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type {FromWorker, ToWorker} from './protocol.ts';
 import {BROWSER_MODEL_PREFIX, TrainingRun} from './training-run.ts';
-import {loadRun} from './run-store.ts';
+import {loadRun, type RunRecord} from './run-store.ts';
 
 let current: TrainingRun | undefined;
 
@@ -14,30 +14,22 @@ function post(message: FromWorker, transfer: Transferable[] = []): void {
   (self as unknown as Worker).postMessage(message, transfer);
 }
 
-async function begin(runId: string, start: (run: TrainingRun) => Promise<void>, settings: TrainingRun['settings']): Promise<void> {
+/** Starts `run` unless one is in progress; its own messages report how it ends. */
+async function begin(run: TrainingRun, resumeFrom?: RunRecord): Promise<void> {
   if (current && ['starting', 'running', 'paused'].includes(current.state)) throw new Error('a training run is already in progress: stop it first');
   current?.dispose();
-  const run = (current = new TrainingRun(runId, settings, post));
-  await start(run);
+  current = run;
+  await run.run(resumeFrom);
 }
 
 async function handle(message: ToWorker): Promise<void> {
   switch (message.type) {
     case 'start':
-      return begin(message.runId, (run) => run.run(), message.settings).catch((e: Error) => {
-        post({type: 'state', state: 'failed', step: 0, totalSteps: message.settings.steps, message: e.message});
-        post({type: 'error', about: 'start', message: e.message});
-      });
+      return begin(new TrainingRun(message.runId, message.settings, post));
     case 'resume-checkpoint': {
       const record = await loadRun(message.runId);
-      if (!record?.checkpoint) {
-        post({type: 'error', about: 'resume', message: 'this run has no checkpoint left in the browser'});
-        return;
-      }
-      return begin(message.runId, (run) => run.run(record), record.settings).catch((e: Error) => {
-        post({type: 'state', state: 'failed', step: record.step, totalSteps: record.settings.steps, message: e.message});
-        post({type: 'error', about: 'resume', message: e.message});
-      });
+      if (!record?.checkpoint) throw new Error('this run has no checkpoint left in the browser');
+      return begin(new TrainingRun(message.runId, record.settings, post), record);
     }
     case 'pause':
       return current?.pause();
@@ -45,14 +37,12 @@ async function handle(message: ToWorker): Promise<void> {
       return current?.resume();
     case 'stop':
       return current?.stop();
-    case 'save':
-      try {
-        if (!current) throw new Error('nothing trained yet');
-        await current.save(message.target);
-      } catch (e) {
-        post({type: 'error', about: message.target.kind === 'publish' ? 'publish' : 'save', message: (e as Error).message});
-      }
+    case 'save': {
+      if (!current) throw new Error('nothing trained yet');
+      const saved = await current.save(message.target);
+      post({...saved, id: message.id}, saved.files ? [saved.files.weights] : []);
       return;
+    }
     case 'list-saved': {
       const models = await tf.io.listModels();
       post({
@@ -66,6 +56,20 @@ async function handle(message: ToWorker): Promise<void> {
   }
 }
 
+/** Every failure reaches the panel, next to the control that asked (a rejected promise would otherwise reach nobody). */
+function report(message: ToWorker, e: Error): void {
+  if (message.type === 'save') {
+    post({type: 'error', about: 'save', message: e.message, id: message.id});
+  } else if (message.type === 'start' || message.type === 'resume-checkpoint') {
+    // Reached only when no run began (one in progress, or no checkpoint): a panel waiting for it must not wait on.
+    const busy = current && ['starting', 'running', 'paused'].includes(current.state);
+    if (!busy) post({type: 'state', state: 'failed', step: 0, totalSteps: 0, message: e.message});
+    post({type: 'error', about: message.type === 'start' ? 'start' : 'resume', message: e.message});
+  } else {
+    post({type: 'error', about: 'run', message: e.message});
+  }
+}
+
 self.onmessage = (event: MessageEvent<ToWorker>) => {
-  void handle(event.data);
+  handle(event.data).catch((e: Error) => report(event.data, e));
 };

@@ -40,10 +40,28 @@ export function lateralSpacing(scale: Vec3, coarse: CoarseAxis): number {
   return scale[coarse === 'x' ? 1 : 2];
 }
 
+/** ρ: coarse-axis spacing / lateral spacing (scale z, y, x). */
+export function coarseRatio(scale: Vec3, coarse: CoarseAxis): number {
+  return scale[AXIS_INDEX[coarse]] / lateralSpacing(scale, coarse);
+}
+
+/** The two lateral spacings must agree and the coarse one must not be finer (scale z, y, x). */
+export function checkSpacing(scale: Vec3, coarse: CoarseAxis, unit: string): void {
+  const c = AXIS_INDEX[coarse];
+  const [a, b] = (['z', 'y', 'x'] as const).filter((axis) => axis !== coarse);
+  const [sa, sb] = [scale[AXIS_INDEX[a]], scale[AXIS_INDEX[b]]];
+  if (!(sa > 0 && sb > 0 && scale[c] > 0)) throw new Error(`voxel sizes must be positive (got z ${scale[0]}, y ${scale[1]}, x ${scale[2]} ${unit})`);
+  if (Math.abs(sa - sb) / sb > 1e-6) {
+    throw new Error(`${a} and ${b} spacings differ (${sa} vs ${sb} ${unit}); with ${coarse} as the coarse axis they must be equal (option axis= picks the coarse axis)`);
+  }
+  if (scale[c] < sb * (1 - 1e-6)) {
+    throw new Error(`${coarse} spacing ${scale[c]} is finer than the lateral spacing ${sb} ${unit}: nothing to make isotropic (option axis= picks the coarse axis)`);
+  }
+}
+
 /** `voxel`: x, y, z spacing in nanometres, required for a plain array. */
 export async function openAnisotropicInput(datasetUrl: string, voxel?: [number, number, number], coarse: CoarseAxis = 'z'): Promise<AnisotropicInput> {
-  const c = AXIS_INDEX[coarse];
-  const rhoOf = (scale: Vec3) => scale[c] / lateralSpacing(scale, coarse);
+  const rhoOf = (scale: Vec3) => coarseRatio(scale, coarse);
   const base = datasetUrl.endsWith('/') ? datasetUrl : `${datasetUrl}/`;
   const store = new zarr.FetchStore(base);
   let node: zarr.Array<zarr.DataType, zarr.Readable> | zarr.Group<zarr.Readable>;
@@ -93,16 +111,7 @@ function checkInput(input: AnisotropicInput): void {
   if (!SUPPORTED_DTYPES.includes(input.dtype)) {
     throw new Error(`unsupported data type ${input.dtype} (supported: ${SUPPORTED_DTYPES.join(', ')})`);
   }
-  const {scale} = input.levels[0];
-  const c = AXIS_INDEX[input.coarse];
-  const [a, b] = (['z', 'y', 'x'] as const).filter((axis) => axis !== input.coarse);
-  const [sa, sb] = [scale[AXIS_INDEX[a]], scale[AXIS_INDEX[b]]];
-  if (Math.abs(sa - sb) / sb > 1e-6) {
-    throw new Error(`${a} and ${b} spacings differ (${sa} vs ${sb} ${input.unit}); with ${input.coarse} as the coarse axis they must be equal (option axis= picks the coarse axis)`);
-  }
-  if (scale[c] < sb * (1 - 1e-6)) {
-    throw new Error(`${input.coarse} spacing ${scale[c]} is finer than the lateral spacing ${sb} ${input.unit}: nothing to make isotropic (option axis= picks the coarse axis)`);
-  }
+  checkSpacing(input.levels[0].scale, input.coarse, input.unit);
   if (input.levels[0].shape.some((n) => n < 2)) throw new Error(`volume of shape ${input.levels[0].shape.join('×')} is not 3-D data (a dimension has fewer than 2 voxels)`);
 }
 

@@ -6,11 +6,11 @@
  */
 import * as zarr from 'zarrita';
 import type {Vec3} from '../io/ngff.ts';
-import type {AnisotropicInput} from '../io/anisotropic-input.ts';
+import {checkSpacing, coarseRatio, type AnisotropicInput} from '../io/anisotropic-input.ts';
 import {boxVoxels, type Box3} from '../chunk/box.ts';
 import {ByteBudgetCache} from '../chunk/byte-budget-cache.ts';
 import {decodedChunkBytes, strictChunkStore, zarrRegionReader, type DecodedChunk} from '../chunk/zarr-region.ts';
-import {AXIS_INDEX, framePermutation, frameReader, permuteVec} from '../chunk/permute.ts';
+import {framePermutation, frameReader, permuteVec} from '../chunk/permute.ts';
 import type {TrainingSource} from './session.ts';
 
 /** Largest region read into memory for training (float32: 256 MiB). */
@@ -59,10 +59,8 @@ export function trainingRegion(input: AnisotropicInput, choice: RegionChoice): B
 export function regionTrainingSource(input: AnisotropicInput, box: Box3, voxel?: [number, number, number]): TrainingSource {
   const level = input.levels[0];
   const scale: Vec3 = voxel ? [voxel[2], voxel[1], voxel[0]] : level.scale;
-  const c = AXIS_INDEX[input.coarse];
-  const lateral = scale[c === 2 ? 1 : 2];
-  const rho = scale[c] / lateral;
-  if (!(rho >= 1)) throw new Error(`${input.coarse} spacing ${scale[c]} is finer than the lateral spacing ${lateral}: nothing to make isotropic`);
+  checkSpacing(scale, input.coarse, input.unit);
+  const rho = coarseRatio(scale, input.coarse);
   const perm = framePermutation(input.coarse);
   return {
     rho,

@@ -193,7 +193,7 @@ export class Trainer {
         await this.hooks.afterStep?.(this.step);
         await yieldToEventLoop();
       }
-      if (this.status !== 'stopped') this.state = 'done';
+      if (this.status !== 'stopped' || this.step >= steps) this.state = 'done';
       else if (this.checkpointedStep !== this.step) await this.checkpoint();
       return this.state;
     } catch (e) {
@@ -274,17 +274,20 @@ export class Trainer {
     const set = this.validationSet ?? (this.validationSet = this.makeValidationSet());
     const size = set.input.shape[1];
     const {mean, std} = this.model.metadata.normalisation;
-    const [input, prediction, target] = await Promise.all(
-      tf.tidy(() => {
-        const x = tf.slice(set.input, [0, 0, 0, 0], [1, -1, -1, -1]);
-        const y = tf.slice(set.target, [0, 0, 0, 0], [1, -1, -1, -1]);
-        return [x, predict(this.model, x), y].map((t) => tf.add(tf.mul(t, std), mean));
-      }).map(async (t) => {
-        const data = (await t.data()) as Float32Array;
-        t.dispose();
-        return data;
-      }),
-    );
+    // One tensor, one read: nothing is left behind if the read fails.
+    const images = tf.tidy(() => {
+      const x = tf.slice(set.input, [0, 0, 0, 0], [1, -1, -1, -1]);
+      const y = tf.slice(set.target, [0, 0, 0, 0], [1, -1, -1, -1]);
+      return tf.add(tf.mul(tf.concat([x, predict(this.model, x), y]), std), mean);
+    });
+    let data: Float32Array;
+    try {
+      data = (await images.data()) as Float32Array;
+    } finally {
+      images.dispose();
+    }
+    const n = size * size;
+    const [input, prediction, target] = [0, 1, 2].map((i) => data.slice(i * n, (i + 1) * n));
     return {size, input, prediction, target};
   }
 

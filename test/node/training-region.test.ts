@@ -66,6 +66,7 @@ describe('training region (the training panel reads the view’s neighbourhood)'
     // Voxel sizes edited in the panel (x, y, z) give ρ.
     assert.equal(regionTrainingSource(vol, box, [8, 8, 30]).rho, 3.75);
     assert.throws(() => regionTrainingSource(vol, box, [10, 10, 5]), /finer than the lateral spacing/);
+    assert.throws(() => regionTrainingSource(vol, box, [10, 12, 40]), /y and x spacings differ/);
   });
 
   it('model.json text + weights (checkpoints in IndexedDB, downloads) load back as the same model', async () => {
