@@ -41,6 +41,10 @@ export interface HistoryPoint {
   valPsnrInterpolated?: number;
 }
 
+export function historyPoint(p: TrainProgress): HistoryPoint {
+  return {step: p.step, loss: p.loss, l1: p.l1, valL1: p.valL1, valPsnr: p.valPsnr, valPsnrInterpolated: p.valPsnrInterpolated};
+}
+
 export type RunState = 'starting' | 'running' | 'paused' | 'stopped' | 'done' | 'failed';
 
 export type SaveTarget = {kind: 'download'} | {kind: 'browser'; name: string} | {kind: 'publish'; name: string};

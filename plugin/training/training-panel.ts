@@ -10,7 +10,7 @@ import {coarseRatio, openAnisotropicInput, type AnisotropicInput} from '../../sr
 import {PRESETS} from '../../src/model/config.ts';
 import type {TrainProgress} from '../../src/train/trainer.ts';
 import {readPageSettings} from '../../layers/isotropic/page-settings.ts';
-import type {FromWorker, Grey, HistoryPoint, RunState, SaveTarget, ToWorker, TrainingSettings} from './protocol.ts';
+import {historyPoint, type FromWorker, type Grey, type HistoryPoint, type RunState, type SaveTarget, type ToWorker, type TrainingSettings} from './protocol.ts';
 import {deleteRun, savedRuns, type RunRecord} from './run-store.ts';
 import {applyModel, datasetChoices, isotropicLayerOf, viewCenterIn, type DatasetChoice} from './viewer-glue.ts';
 import './loss-chart.ts';
@@ -113,6 +113,7 @@ export class TrainingPanel extends LitElement {
     super.connectedCallback();
     this.refreshChoices();
     void this.refreshResumable();
+    this.ensureWorker(); // it lists the models kept in this browser
   }
 
   /** Called when the panel is shown: layers may have changed since. */
@@ -195,7 +196,7 @@ export class TrainingPanel extends LitElement {
       case 'progress':
         this.progress = m.progress;
         this.step = m.progress.step;
-        this.history = [...this.history, {step: m.progress.step, loss: m.progress.loss, l1: m.progress.l1, valL1: m.progress.valL1, valPsnr: m.progress.valPsnr, valPsnrInterpolated: m.progress.valPsnrInterpolated}];
+        this.history = [...this.history, historyPoint(m.progress)];
         break;
       case 'checkpoint':
         this.checkpointStep = m.step;

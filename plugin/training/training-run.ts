@@ -15,7 +15,7 @@ import {Trainer, type TrainProgress} from '../../src/train/trainer.ts';
 import {axialPreview} from '../../src/train/axial-preview.ts';
 import {joinModelJson, loadModel, modelArtifacts, modelFromArtifacts, putHandler, splitModelJson, type LoadedModel} from '../../src/model/model-io.ts';
 import {disposeModel} from '../../src/model/model.ts';
-import type {FromWorker, Grey, HistoryPoint, RunState, SaveTarget, TrainingSettings} from './protocol.ts';
+import {historyPoint, type FromWorker, type Grey, type HistoryPoint, type RunState, type SaveTarget, type TrainingSettings} from './protocol.ts';
 import {KEPT_RUNS, loadRun, pruneRuns, saveRun, type RunRecord} from './run-store.ts';
 
 /** Models kept in the browser live under this tf.io IndexedDB prefix. */
@@ -199,7 +199,7 @@ export class TrainingRun {
   }
 
   private progress(p: TrainProgress): void {
-    this.history.push({step: p.step, loss: p.loss, l1: p.l1, valL1: p.valL1, valPsnr: p.valPsnr, valPsnrInterpolated: p.valPsnrInterpolated});
+    this.history.push(historyPoint(p));
     this.post({type: 'progress', progress: p});
   }
 

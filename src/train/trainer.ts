@@ -242,7 +242,7 @@ export class Trainer {
 
   /** PSNR on fixed held-out patches, in the data's own intensity range. */
   async validate(): Promise<{psnr: number; interpolated: number; l1: number}> {
-    const set = this.validationSet ?? (this.validationSet = this.makeValidationSet());
+    const set = this.heldOut();
     const batch = this.options.batchSize;
     const n = set.input.shape[0];
     let sumSq = 0;
@@ -271,7 +271,7 @@ export class Trainer {
    * (rows along the degraded axis).
    */
   async validationPreview(): Promise<{size: number; input: Float32Array; prediction: Float32Array; target: Float32Array}> {
-    const set = this.validationSet ?? (this.validationSet = this.makeValidationSet());
+    const set = this.heldOut();
     const size = set.input.shape[1];
     const {mean, std} = this.model.metadata.normalisation;
     // One tensor, one read: nothing is left behind if the read fails.
@@ -294,6 +294,11 @@ export class Trainer {
   private psnrFromMse(mseNormalised: number): number {
     const range = this.volume.dataRange / this.model.metadata.normalisation.std;
     return 10 * Math.log10((range * range) / mseNormalised);
+  }
+
+  /** The held-out patches, made on first use. */
+  private heldOut() {
+    return (this.validationSet ??= this.makeValidationSet());
   }
 
   private makeValidationSet() {
