@@ -16,7 +16,7 @@ import {axialPreview} from '../../src/train/axial-preview.ts';
 import {joinModelJson, loadModel, modelArtifacts, modelFromArtifacts, putHandler, splitModelJson, type LoadedModel} from '../../src/model/model-io.ts';
 import {disposeModel} from '../../src/model/model.ts';
 import {historyPoint, type FromWorker, type Grey, type HistoryPoint, type RunState, type SaveTarget, type TrainingSettings} from './protocol.ts';
-import {KEPT_RUNS, loadRun, pruneRuns, saveRun, type RunRecord} from './run-store.ts';
+import {KEPT_RUNS, pruneRuns, saveRun, type RunRecord} from './run-store.ts';
 
 /** Models kept in the browser live under this tf.io IndexedDB prefix. */
 export const BROWSER_MODEL_PREFIX = 'indexeddb://ng-isotropic-models/';
@@ -38,6 +38,8 @@ export class TrainingRun {
   private previewAt: [number, number] = [0, 0];
   state: RunState = 'starting';
   private stopRequested = false;
+  /** The last checkpoint written (or resumed from). */
+  private saved?: {step: number; checkpoint: NonNullable<RunRecord['checkpoint']>};
 
   constructor(
     readonly runId: string,
@@ -116,6 +118,7 @@ export class TrainingRun {
       throw e;
     }
     this.history = resumeFrom ? resumeFrom.history.filter((p) => p.step <= resumeFrom.step) : [];
+    if (resumeFrom?.checkpoint) this.saved = {step: resumeFrom.step, checkpoint: resumeFrom.checkpoint};
     const trainer = (this.trainer = new Trainer(
       this.session.model,
       this.session.volume,
@@ -205,22 +208,23 @@ export class TrainingRun {
 
   private async checkpoint(optimizerState: tf.NamedTensorMap, step: number): Promise<void> {
     const artifacts = await modelArtifacts(this.session!.model, optimizerState);
-    await this.record({step, checkpoint: splitModelJson(artifacts), error: undefined});
+    await this.record({step, checkpoint: splitModelJson(artifacts)});
     this.post({type: 'checkpoint', step});
   }
 
-  private async record(change: Partial<RunRecord>): Promise<void> {
-    const previous = await loadRun(this.runId);
-    const step = change.step ?? previous?.step ?? 0;
+  /** Writes the run's record: the last checkpoint is held here, never read back from IndexedDB. */
+  private async record(change: {step?: number; checkpoint?: RunRecord['checkpoint']; error?: string}): Promise<void> {
+    if (change.checkpoint) this.saved = {step: change.step ?? 0, checkpoint: change.checkpoint};
+    const step = this.saved?.step ?? 0;
     await saveRun({
       runId: this.runId,
       settings: this.settings,
       state: this.state,
       step,
       history: this.history.filter((p) => p.step <= step),
-      checkpoint: change.checkpoint ?? previous?.checkpoint,
+      checkpoint: this.saved?.checkpoint,
       savedAt: Date.now(),
-      error: 'error' in change ? change.error : previous?.error,
+      error: change.error,
     });
   }
 

@@ -6,18 +6,15 @@
  */
 import {describe, it, before, after} from 'node:test';
 import assert from 'node:assert/strict';
-import {promises as fs} from 'node:fs';
 import {PNG} from 'pngjs';
 import type {Browser, Page} from 'playwright-core';
-import {startServer, type RunningServer} from '../../src/serve/server.ts';
-import {viewState, viewUrl} from '../../src/serve/example-view.ts';
 import {loadModel} from '../../src/model/model-io.ts';
 import {fileHandler} from '../../src/model/file-store.ts';
 import {disposeModel} from '../../src/model/model.ts';
 import {reconstructVolume} from '../../src/infer/volume.ts';
 import {toDtype} from '../../src/chunk/dtype.ts';
-import {launchChromium} from '../helpers/chromium.ts';
-import {CROP_VOLUME, makeTinyModelDataDir, type TinyModelData} from '../helpers/tiny-model-data.ts';
+import type {TinyModelData} from '../helpers/tiny-model-data.ts';
+import {startTinyViewer, type TinyViewer} from '../helpers/tiny-viewer.ts';
 
 const TIMEOUT_MS = 300_000;
 
@@ -89,24 +86,17 @@ function meanAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 }
 
 describe('the isotropic layer in the viewer', () => {
-  let server: RunningServer;
+  let viewer: TinyViewer;
   let browser: Browser;
   let data: TinyModelData;
   let url: string;
 
   before(async () => {
-    data = await makeTinyModelDataDir();
-    server = await startServer({port: 0, dataDir: data.dir});
-    const state = await viewState(server.origin, data.dir, CROP_VOLUME);
-    // One xz panel: the network's work stays small on a CPU-emulated GPU.
-    // Zoomed so the 64-voxel crop fills the panel.
-    url = viewUrl(server.origin, {...state, layout: 'xz', crossSectionScale: 0.1});
-    browser = await launchChromium();
+    viewer = await startTinyViewer();
+    ({browser, data, url} = viewer);
   });
   after(async () => {
-    await browser?.close();
-    await server?.close();
-    if (data) await fs.rm(data.dir, {recursive: true, force: true});
+    await viewer?.close();
   });
 
   it('shows the network output in the xz panel, equal to src/infer on the same voxels; toggles; the URL reopens layer and model', {timeout: 3 * TIMEOUT_MS}, async () => {

@@ -11,10 +11,8 @@ import assert from 'node:assert/strict';
 import {promises as fs} from 'node:fs';
 import path from 'node:path';
 import type {Browser, Page} from 'playwright-core';
-import {startServer, type RunningServer} from '../../src/serve/server.ts';
-import {viewState, viewUrl} from '../../src/serve/example-view.ts';
-import {launchChromium} from '../helpers/chromium.ts';
-import {CROP_VOLUME, makeTinyModelDataDir, type TinyModelData} from '../helpers/tiny-model-data.ts';
+import {CROP_VOLUME, type TinyModelData} from '../helpers/tiny-model-data.ts';
+import {startTinyViewer, type TinyViewer} from '../helpers/tiny-viewer.ts';
 
 const TIMEOUT_MS = 240_000;
 const STEPS = 40;
@@ -37,24 +35,18 @@ async function setField(page: Page, selector: string, value: string): Promise<vo
 }
 
 describe('the training panel', () => {
-  let server: RunningServer;
+  let viewer: TinyViewer;
   let browser: Browser;
   let data: TinyModelData;
   let url: string;
 
   before(async () => {
-    data = await makeTinyModelDataDir();
-    server = await startServer({port: 0, dataDir: data.dir});
-    const state = await viewState(server.origin, data.dir, CROP_VOLUME);
     // The isotropic layer starts hidden: its chunks would share the two CPU cores with training.
-    const layers = (state.layers as Record<string, unknown>[]).map((l, i) => (i === 1 ? {...l, visible: false} : l));
-    url = viewUrl(server.origin, {...state, layers, layout: 'xz', crossSectionScale: 0.1});
-    browser = await launchChromium();
+    viewer = await startTinyViewer({isotropicVisible: false});
+    ({browser, data, url} = viewer);
   });
   after(async () => {
-    await browser?.close();
-    await server?.close();
-    if (data) await fs.rm(data.dir, {recursive: true, force: true});
+    await viewer?.close();
   });
 
   it('trains, pauses, resumes, keeps, survives a reload, publishes, and the shared URL loads the published model', {timeout: 4 * TIMEOUT_MS}, async () => {
