@@ -29,6 +29,10 @@ function parseNonNegative(text: string): number {
   return v;
 }
 
+function parseNoise(text: string): number | 'matched' {
+  return text === 'matched' ? text : parseNonNegative(text);
+}
+
 function parsePort(text: string): number {
   const v = Number(text);
   if (!Number.isInteger(v) || v < 0 || v > 65535) throw new InvalidArgumentError(`expected a port number, got ${text}`);
@@ -100,7 +104,7 @@ export function buildProgram(): Command {
     .option('--schedule <kind>', 'learning-rate schedule: constant or cosine', 'constant')
     .option('--warmup <n>', 'linear warm-up steps', parseNonNegative, 0)
     .option('--alpha <w>', 'weight of the projected distribution loss', parseNonNegative, 0.01)
-    .option('--noise <sigma>', 'Gaussian noise added to degraded sections, in units of the intensity std', parseNonNegative, 0)
+    .option('--noise <sigma>', 'Gaussian noise added to degraded sections: "matched" (the noise they lack against real sections, measured on the data) or a std in units of the intensity std', parseNoise, 0)
     .option('--checkpoint-every <n>', 'steps between checkpoints', parseInteger, 100)
     .option('--validate-every <n>', 'steps between validation PSNR measurements', parseInteger, 100)
     .option('--seed <n>', 'random seed', parseInteger, 1)
@@ -124,7 +128,8 @@ export function buildProgram(): Command {
           schedule: o.schedule,
           warmupSteps: o.warmup,
           alpha: o.alpha,
-          degrade: o.noise > 0 ? {noise: {gaussianSigma: o.noise, poissonGain: 0, sectionJitter: 0}} : {},
+          sectionNoise: o.noise === 'matched' ? 'matched' : 'none',
+          degrade: typeof o.noise === 'number' && o.noise > 0 ? {noise: {gaussianSigma: o.noise, poissonGain: 0, sectionJitter: 0}} : {},
           checkpointEvery: o.checkpointEvery,
           validateEvery: o.validateEvery,
           seed: o.seed,

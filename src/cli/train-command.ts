@@ -119,6 +119,11 @@ async function trainInNode(
     const from = model.metadata.fineTunedFrom!;
     console.error(`fine-tuning ${opts.init} (version ${from.versionHash}, ${from.steps} steps): ${opts.train.steps ?? DEFAULT_TRAIN_OPTIONS.steps} new steps`);
   }
+  const noise = trainer.options.degrade.noise;
+  if (noise && trainer.options.sectionNoise === 'matched') {
+    const std = model.metadata.normalisation.std;
+    console.error(`matched section noise: Gaussian σ = ${(noise.gaussianSigma * std).toFixed(2)} (${noise.gaussianSigma.toFixed(4)} intensity std)`);
+  }
   await trainer.restoreOptimizer(optimizerState);
   tf.dispose(Object.values(optimizerState));
   const stopOnSignal = onInterrupt(() => trainer.stop(), TRAIN_STOP_MESSAGE);

@@ -19,6 +19,7 @@ import * as tf from '@tensorflow/tfjs';
 import {Random} from '../util/random.ts';
 import {degradeMargin, makeTrainingPairs, sampleLateralPatches} from '../degrade/patches.ts';
 import type {DegradeOptions} from '../degrade/degrade.ts';
+import {lateralNoiseSigma, matchedSectionNoise} from '../degrade/noise-estimate.ts';
 import {a2iLoss} from './loss.ts';
 import {predict, type IsotropicModel} from '../model/model.ts';
 import {splitPlanes, type TrainingVolume} from './data.ts';
@@ -35,6 +36,11 @@ export interface TrainOptions {
   /** Weight of the projected distribution loss. */
   alpha: number;
   degrade: Omit<DegradeOptions, 'rho' | 'phase'>;
+  /**
+   * 'matched': when `degrade.noise` is not given, add the Gaussian noise synthetic
+   * sections lack against real ones, measured on the training planes (noise-estimate.ts).
+   */
+  sectionNoise: 'none' | 'matched';
   validationPatches: number;
   validateEvery: number;
   checkpointEvery: number;
@@ -50,6 +56,7 @@ export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
   warmupSteps: 0,
   alpha: 0.01,
   degrade: {profile: 'box', method: 'cubic'},
+  sectionNoise: 'none',
   validationPatches: 64,
   validateEvery: 100,
   checkpointEvery: 100,
@@ -108,11 +115,16 @@ export class Trainer {
     options: Partial<TrainOptions> = {},
     private readonly hooks: TrainerHooks = {},
   ) {
-    this.options = {...DEFAULT_TRAIN_OPTIONS, ...options, degrade: {...DEFAULT_TRAIN_OPTIONS.degrade, ...options.degrade}};
-    this.optimizer = tf.train.adam(this.options.learningRate);
-    this.variables = [...model.params.values()];
+    const merged = {...DEFAULT_TRAIN_OPTIONS, ...options, degrade: {...DEFAULT_TRAIN_OPTIONS.degrade, ...options.degrade}};
     this.split = splitPlanes(volume);
     const {mean, std} = model.metadata.normalisation;
+    if (merged.sectionNoise === 'matched' && !merged.degrade.noise) {
+      const sigma = matchedSectionNoise(lateralNoiseSigma(this.split.train) / std, volume.rho);
+      merged.degrade.noise = {gaussianSigma: sigma, poissonGain: 0, sectionJitter: 0};
+    }
+    this.options = merged;
+    this.optimizer = tf.train.adam(this.options.learningRate);
+    this.variables = [...model.params.values()];
     this.normalise = (v) => (v - mean) / std;
     this.baseStep = model.metadata.fineTunedFrom?.steps ?? 0;
     this.step = model.metadata.steps - this.baseStep;

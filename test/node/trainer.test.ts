@@ -7,6 +7,7 @@ import {createModel, disposeModel, type IsotropicModel} from '../../src/model/mo
 import {modelArtifacts, modelFromArtifacts} from '../../src/model/model-io.ts';
 import {Trainer, type TrainOptions, type TrainProgress} from '../../src/train/trainer.ts';
 import type {TrainingVolume} from '../../src/train/data.ts';
+import {Random} from '../../src/util/random.ts';
 
 const volume: TrainingVolume = (() => {
   const [nz, ny, nx] = [10, 24, 24];
@@ -47,6 +48,25 @@ describe('Trainer (wasm, tiny preset, non-integer ρ)', () => {
     assert.ok(progress[2].valPsnr! > 10 && progress[2].valPsnrInterpolated! > 10);
     assert.equal(counts.at(-1), counts[3], `tensors grew from ${counts[3]} to ${counts.at(-1)}`);
     trainer.dispose();
+    disposeModel(model);
+  });
+
+  it("'matched' section noise is measured on the training planes: σ·√(1 − 1/ρ) in normalised units; explicit noise wins", () => {
+    const [nz, ny, nx, sigma] = [6, 64, 64, 4];
+    const rng = new Random(3);
+    const data = new Float32Array(nz * ny * nx);
+    for (let i = 0; i < data.length; i++) data[i] = 100 + 0.5 * (i % nx) + sigma * rng.normal();
+    const noisy: TrainingVolume = {data, shape: [nz, ny, nx], rho: 2.5, dtype: 'float32', dataRange: 255};
+    const model = newModel();
+    const matched = new Trainer(model, noisy, {...options, sectionNoise: 'matched'});
+    const expected = (sigma * Math.sqrt(1 - 1 / 2.5)) / 50;
+    const got = matched.options.degrade.noise!.gaussianSigma;
+    assert.ok(Math.abs(got / expected - 1) < 0.05, `matched σ ${got}, expected ${expected}`);
+    const explicit = new Trainer(model, noisy, {...options, sectionNoise: 'matched', degrade: {noise: {gaussianSigma: 0.3, poissonGain: 0, sectionJitter: 0}}});
+    assert.equal(explicit.options.degrade.noise!.gaussianSigma, 0.3);
+    const none = new Trainer(model, noisy, options);
+    assert.equal(none.options.degrade.noise, undefined);
+    for (const t of [matched, explicit, none]) t.dispose();
     disposeModel(model);
   });
 
