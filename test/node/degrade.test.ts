@@ -8,6 +8,7 @@ import {addEmNoise} from '../../src/degrade/noise.ts';
 import {degradeRows, fineRowPositions} from '../../src/degrade/degrade.ts';
 import {degradeMargin, makeTrainingPairs, sampleLateralPatches} from '../../src/degrade/patches.ts';
 import {downsampleMean} from '../../src/volume/downsample.ts';
+import {meanStd} from '../helpers/stats.ts';
 
 function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tol: number, what = '') {
   assert.equal(actual.length, expected.length, `${what} length`);
@@ -18,14 +19,6 @@ function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tol
 
 function column(a: Float32Array, rows: number, cols: number, c: number): number[] {
   return Array.from({length: rows}, (_, r) => a[r * cols + c]);
-}
-
-function meanStd(a: ArrayLike<number>): [number, number] {
-  let s = 0, s2 = 0;
-  for (let i = 0; i < a.length; i++) s += a[i];
-  const m = s / a.length;
-  for (let i = 0; i < a.length; i++) s2 += (a[i] - m) ** 2;
-  return [m, Math.sqrt(s2 / a.length)];
 }
 
 /** B-spline coefficients by a dense solve of (c[i−1] + 4c[i] + c[i+1])/6 = s[i] with mirrored c. */

@@ -4,20 +4,13 @@ import {Random} from '../../src/util/random.ts';
 import {immerkaerNoiseSigma, lateralNoiseSigma, matchedSectionNoise} from '../../src/degrade/noise-estimate.ts';
 import {averageSections} from '../../src/degrade/section-profile.ts';
 import {addEmNoise} from '../../src/degrade/noise.ts';
+import {meanStd} from '../helpers/stats.ts';
 
 /** A tilted plane (which the Laplacian-difference mask cancels) plus Gaussian noise of std `sigma`. */
 function noisyRamp(rows: number, cols: number, sigma: number, rng: Random): Float32Array {
   const img = new Float32Array(rows * cols);
   for (let y = 0; y < rows; y++) for (let x = 0; x < cols; x++) img[y * cols + x] = 100 + 0.7 * x - 0.3 * y + sigma * rng.normal();
   return img;
-}
-
-function std(a: ArrayLike<number>): number {
-  let s = 0, s2 = 0;
-  for (let i = 0; i < a.length; i++) s += a[i];
-  const m = s / a.length;
-  for (let i = 0; i < a.length; i++) s2 += (a[i] - m) ** 2;
-  return Math.sqrt(s2 / a.length);
 }
 
 describe('noise estimation', () => {
@@ -48,10 +41,10 @@ describe('noise estimation', () => {
     for (let i = 0; i < img.length; i++) img[i] = sigma * rng.normal();
     for (const rho of [4, 2]) {
       const {sections, count} = averageSections(img, rows, cols, rho, 0);
-      const averaged = std(sections.subarray(0, count * cols));
+      const averaged = meanStd(sections.subarray(0, count * cols))[1];
       assert.ok(Math.abs(averaged / (sigma / Math.sqrt(rho)) - 1) < 0.03, `ρ ${rho}: averaged sections σ ${averaged}`);
       const noise = {gaussianSigma: matchedSectionNoise(sigma, rho), poissonGain: 0, sectionJitter: 0};
-      const matched = std(addEmNoise(sections, count, cols, noise, rng).subarray(0, count * cols));
+      const matched = meanStd(addEmNoise(sections, count, cols, noise, rng).subarray(0, count * cols))[1];
       assert.ok(Math.abs(matched / sigma - 1) < 0.03, `ρ ${rho}: matched sections σ ${matched}`);
     }
     assert.equal(matchedSectionNoise(2, 1), 0);
