@@ -20,6 +20,7 @@ import {DisplayContext} from 'neuroglancer/unstable/display_context.js';
 import {registerProvider} from 'neuroglancer/unstable/datasource/default_provider.js';
 import {PluginDataContext} from './data_context.ts';
 import {IsotropicDataSourceProvider} from '../layers/isotropic/frontend.ts';
+import {FORMAT_NAMES} from '../src/input/types.ts';
 import {WorkerProbe} from '../layers/worker_probe/frontend.ts';
 import {showWorkerStatus} from './status_line.ts';
 import {addTrainingPanelState, installTrainingPanel} from './training/side-panel.ts';
@@ -59,7 +60,7 @@ function setupViewer(beforeUrlState: (viewer: Viewer) => void): Viewer {
 }
 
 // Data sources must be registered before the viewer is built.
-registerProvider(new IsotropicDataSourceProvider());
+for (const format of FORMAT_NAMES) registerProvider(new IsotropicDataSourceProvider(format));
 let trainingPanel: TrackableSidePanelLocation | undefined;
 const viewer = setupViewer((v) => (trainingPanel = addTrainingPanelState(v)));
 installTrainingPanel(viewer, trainingPanel!);

@@ -5,20 +5,17 @@
  * one chunk at a time, visible chunks first; a chunk that leaves the view is
  * cancelled in its fetches, in the queue and between network batches.
  */
-import * as zarr from 'zarrita';
 import {WithParameters} from 'neuroglancer/unstable/chunk_manager/backend.js';
 import {computeChunkBounds, VolumeChunkSource, type VolumeChunk} from 'neuroglancer/unstable/sliceview/volume/backend.js';
 import {registerSharedObject, type RPC} from 'neuroglancer/unstable/worker_rpc.js';
 import {ByteBudgetCache} from '../../src/chunk/byte-budget-cache.ts';
-import {computeIsotropicChunk, type ComputedChunk, type RegionReader} from '../../src/chunk/compute.ts';
-import {toDtype} from '../../src/chunk/dtype.ts';
-import {boxSize, type Box3} from '../../src/chunk/box.ts';
-import {framePermutation, frameReader, inversePermutation, permuteBox, permuteVec, transposeVolume} from '../../src/chunk/permute.ts';
+import type {Box3} from '../../src/chunk/box.ts';
+import {computeIsotropicBlock, type BlockInput, type BlockResult} from '../../src/chunk/block.ts';
 import type {Vec3} from '../../src/io/ngff.ts';
 import {ExclusiveQueue} from '../../src/chunk/exclusive-queue.ts';
-import {isotropicGrid, planChunk} from '../../src/chunk/plan.ts';
-import {decodedChunkBytes, strictChunkStore, zarrRegionReader, type DecodedChunk} from '../../src/chunk/zarr-region.ts';
-import {sizeMultiple} from '../../src/model/config.ts';
+import {openInput, type OpenedInput} from '../../src/input/open-input.ts';
+import {decodedBlockBytes} from '../../src/input/block-region.ts';
+import type {DecodedBlock, InputSpec} from '../../src/input/types.ts';
 import type {IsotropicModel} from '../../src/model/model.ts';
 import {deviceBytes, trimDevicePool} from '../../src/tf/device-memory.ts';
 import {DEFAULT_INPUT_CACHE_BYTES, IsotropicChunkSourceParameters, LAYER_STATUS_RPC_ID, type LayerStatus} from './base.ts';
@@ -28,23 +25,25 @@ import * as tf from '@tensorflow/tfjs';
 /** Neuroglancer's chunk queue priority: tier first (visible 0, prefetch 1, recent 2), then order within it. */
 const TIER = 1e12;
 
-/** Decoded input chunks, shared by every isotropic source in this worker. */
-const inputCache = new ByteBudgetCache<DecodedChunk>(DEFAULT_INPUT_CACHE_BYTES, decodedChunkBytes);
+/** Decoded input blocks, shared by every isotropic source in this worker. */
+const inputCache = new ByteBudgetCache<DecodedBlock>(DEFAULT_INPUT_CACHE_BYTES, decodedBlockBytes);
 /** The network runs one chunk at a time for all layers; chunks that fell to the "recent" tier wait. */
 const networkQueue = new ExclusiveQueue(-1.5 * TIER);
-const inputArrays = new Map<string, Promise<zarr.Array<zarr.DataType, zarr.Readable>>>();
+/** Inputs opened in this worker (every level of a layer shares one), by their spec. */
+const inputs = new Map<string, Promise<OpenedInput>>();
 /** Largest tfjs tensor bytes held between chunks (the weights and cached constants). */
 let maxHeldTensorBytes = 0;
 
-function openInputArray(url: string, missing: 'error' | 'fill'): Promise<zarr.Array<zarr.DataType, zarr.Readable>> {
-  const key = `${missing}:${url}`;
-  let array = inputArrays.get(key);
-  if (!array) {
-    array = zarr.open(zarr.root(strictChunkStore(new zarr.FetchStore(url), missing)), {kind: 'array'});
-    array.catch(() => inputArrays.delete(key));
-    inputArrays.set(key, array);
+function openWorkerInput(spec: InputSpec): Promise<OpenedInput> {
+  const key = JSON.stringify(spec);
+  let opened = inputs.get(key);
+  if (!opened) {
+    // The frontend checked the input already: isotropic or not, the worker computes what it is asked.
+    opened = openInput(spec, {requireAnisotropic: false});
+    opened.catch(() => inputs.delete(key));
+    inputs.set(key, opened);
   }
-  return array;
+  return opened;
 }
 
 function priorityOf(chunk: VolumeChunk): number {
@@ -58,11 +57,8 @@ function priorityOf(chunk: VolumeChunk): number {
 const PIXELS_PER_CALL = 1 << 17;
 
 export class IsotropicVolumeChunkSourceBackend extends WithParameters(VolumeChunkSource, IsotropicChunkSourceParameters) {
-  /** Chunks are computed in the frame (coarse axis, the other two): see src/chunk/permute.ts. */
-  private readonly frame = framePermutation(this.parameters.coarse);
-  private readonly grid = isotropicGrid(permuteVec(this.parameters.inputShape, this.frame), this.parameters.rho);
   private readonly network?: NetworkModel;
-  private reader?: Promise<RegionReader>;
+  private input?: Promise<BlockInput>;
   /** Chunks were served by interpolation while the model loaded: recompute them once it is ready. */
   private servedBeforeModel = false;
 
@@ -96,13 +92,12 @@ export class IsotropicVolumeChunkSourceBackend extends WithParameters(VolumeChun
     const corner = computeChunkBounds(this as never, chunk as never); // x, y, z
     const size = chunk.chunkDataSize!;
     const start: Vec3 = [corner[2], corner[1], corner[0]];
-    const stored: Box3 = {start, end: [start[0] + size[2], start[1] + size[1], start[2] + size[0]]};
-    const box = permuteBox(stored, this.frame);
-    let result: ComputedChunk;
+    const box: Box3 = {start, end: [start[0] + size[2], start[1] + size[1], start[2] + size[0]]};
+    let result: BlockResult;
     let usedModel = false;
     let queued = 0;
     try {
-      const reader = await this.inputReader();
+      const input = await this.blockInput();
       const model = this.network?.state === 'ready' ? this.network.model : undefined;
       if (this.network?.state === 'loading') this.servedBeforeModel = true;
       usedModel = model !== undefined;
@@ -118,19 +113,19 @@ export class IsotropicVolumeChunkSourceBackend extends WithParameters(VolumeChun
               await new Promise((resolve) => setTimeout(resolve, 0));
               await networkQueue.yieldTo(() => priorityOf(chunk), TIER / 2);
             };
-            return this.computeWithRecovery(box, reader, signal, yieldPoint);
+            return this.computeWithRecovery(box, input, signal, yieldPoint);
           },
           () => priorityOf(chunk),
           signal,
         );
       } else {
-        result = await this.compute(box, reader, undefined, signal);
+        result = await this.compute(box, input, undefined, signal);
       }
     } catch (e) {
       if (!signal.aborted) this.report({kind: 'chunk-failed', error: (e as Error).message});
       throw e;
     }
-    chunk.data = toDtype(transposeVolume(result.data, boxSize(box), inversePermutation(this.frame)), this.parameters.dtype);
+    chunk.data = result.data;
     const budget = this.parameters.memoryBudget;
     if (usedModel) trimDevicePool(budget);
     // tfjs is only touched once the network has run (the backend may still be starting).
@@ -151,50 +146,37 @@ export class IsotropicVolumeChunkSourceBackend extends WithParameters(VolumeChun
     });
   }
 
-  private inputReader(): Promise<RegionReader> {
-    const {arrayUrl, missing} = this.parameters;
-    this.reader ??= openInputArray(arrayUrl, missing).then(
-      (array) => frameReader(zarrRegionReader(array, inputCache, arrayUrl), this.frame),
+  private blockInput(): Promise<BlockInput> {
+    const {input, level, inputShape, rho, coarse} = this.parameters;
+    this.input ??= openWorkerInput(input).then(
+      (opened): BlockInput => ({shape: inputShape, rho, coarse, read: opened.reader(level, inputCache)}),
       (e: Error) => {
-        this.reader = undefined; // try again with the next chunk
-        throw new Error(`cannot open the input array ${arrayUrl}: ${e.message}`);
+        this.input = undefined; // try again with the next chunk
+        throw new Error(`cannot open the input ${input.location}: ${e.message}`);
       },
     );
-    return this.reader;
+    return this.input;
   }
 
-  private compute(
-    box: Box3,
-    reader: RegionReader,
-    model: IsotropicModel | undefined,
-    signal: AbortSignal,
-    yieldPoint?: () => Promise<void>,
-  ) {
-    const multiple = model ? sizeMultiple(model.metadata.config) : 1;
-    const plan = planChunk(this.grid, box, {halo: model ? multiple : 0, multiple, fuse: this.parameters.fuse, interpolation: 'cubic'});
-    return computeIsotropicChunk(plan, reader, model, {
+  private compute(box: Box3, input: BlockInput, model: IsotropicModel | undefined, signal: AbortSignal, yieldPoint?: () => Promise<void>) {
+    return computeIsotropicBlock(input, box, model, {
       fuse: this.parameters.fuse,
-      interpolation: 'cubic',
       plane: {maxPixels: Math.min(PIXELS_PER_CALL, this.network?.maxPixels ?? PIXELS_PER_CALL), yieldPoint},
       signal,
+      dtype: this.parameters.dtype,
     });
   }
 
   /** A lost GPU device is recovered (fresh backend, weights uploaded again) and the chunk retried once. */
-  private async computeWithRecovery(
-    box: Box3,
-    reader: RegionReader,
-    signal: AbortSignal,
-    yieldPoint: () => Promise<void>,
-  ) {
+  private async computeWithRecovery(box: Box3, input: BlockInput, signal: AbortSignal, yieldPoint: () => Promise<void>) {
     try {
-      return await this.compute(box, reader, this.network!.model, signal, yieldPoint);
+      return await this.compute(box, input, this.network!.model, signal, yieldPoint);
     } catch (e) {
       if (signal.aborted || !isDeviceLoss(e)) throw e;
       const recovered = await recoverFromDeviceLoss();
       this.report({kind: 'recovered', error: (e as Error).message});
       this.report({kind: 'backend', backend: recovered.backend, notice: recovered.notice});
-      return this.compute(box, reader, this.network!.model, signal, yieldPoint);
+      return this.compute(box, input, this.network!.model, signal, yieldPoint);
     }
   }
 

@@ -7,13 +7,16 @@ import type {Vec3} from '../../src/io/ngff.ts';
 import type {Fusion} from '../../src/chunk/plan.ts';
 import type {CoarseAxis} from '../../src/chunk/permute.ts';
 import type {ChunkTimings} from '../../src/chunk/compute.ts';
+import type {InputSpec} from '../../src/input/types.ts';
 
 export const ISOTROPIC_CHUNK_SOURCE_RPC_ID = 'ng-isotropic/IsotropicVolumeChunkSource';
 export const LAYER_STATUS_RPC_ID = 'ng-isotropic/IsotropicVolumeChunkSource.status';
 
 export class IsotropicChunkSourceParameters {
-  /** The input level's Zarr array (URL ending in '/'). */
-  arrayUrl!: string;
+  /** How to open the input in the worker (src/input): location, format, voxel, axis, missing. */
+  input!: InputSpec;
+  /** The input level this source computes from. */
+  level!: number;
   /** Input level shape, z y x. */
   inputShape!: Vec3;
   /** The coarse axis of the input. */
@@ -22,7 +25,6 @@ export class IsotropicChunkSourceParameters {
   rho!: number;
   dtype!: string;
   fuse!: Fusion;
-  missing!: 'error' | 'fill';
   /** Set on the levels the network serves (the base level). */
   modelUrl?: string;
   /** Expected version hash of the model (from the view's URL). */

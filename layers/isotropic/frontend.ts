@@ -1,6 +1,7 @@
 /**
- * The isotropic layer's data source (main thread): `isotropic+zarr://<dataset>`
- * reads the anisotropic input's metadata, checks the model against it, and
+ * The isotropic layer's data sources (main thread): `isotropic+zarr://`,
+ * `isotropic+n5://` and `isotropic+precomputed://<dataset>` read the anisotropic
+ * input's metadata through the input seam (src/input), checks the model against it, and
  * declares the isotropic volume — same x/y, z spacing = lateral spacing, placed so
  * that its voxels land on the grid of an isotropic acquisition of the same
  * sample — whose chunks the chunk worker computes (backend.ts).
@@ -13,12 +14,14 @@ import {DataType} from 'neuroglancer/unstable/sliceview/base.js';
 import {makeDefaultVolumeChunkSpecifications, VolumeType, type VolumeSourceOptions} from 'neuroglancer/unstable/sliceview/volume/base.js';
 import {MultiscaleVolumeChunkSource, VolumeChunkSource} from 'neuroglancer/unstable/sliceview/volume/frontend.js';
 import {registerRPC, type RPC} from 'neuroglancer/unstable/worker_rpc.js';
-import {isotropicChunkToModel, isotropicLevelOrigin, isotropicLevelShape, lateralSpacing, openAnisotropicInput, type AnisotropicInput} from '../../src/io/anisotropic-input.ts';
+import {isotropicChunkToModel, isotropicLevelOrigin, isotropicLevelShape, lateralSpacing} from '../../src/input/placement.ts';
+import {formatTitle, openInput} from '../../src/input/open-input.ts';
+import type {AnisotropicInput, FormatName, InputSpec} from '../../src/input/types.ts';
 import {metresPerUnit} from '../../src/io/units.ts';
 import * as tf from '@tensorflow/tfjs';
 import {checkModelFits, type ModelMetadata} from '../../src/model/model.ts';
 import {IsotropicChunkSourceParameters, LAYER_STATUS_RPC_ID, type LayerStatus} from './base.ts';
-import {modelUrlFor, parseSourceUrl, SCHEME, type IsotropicSourceOptions} from '../../src/io/source-url.ts';
+import {modelUrlFor, parseSourceUrl, schemeOf, type IsotropicSourceOptions} from '../../src/io/source-url.ts';
 import {readPageSettings} from './page-settings.ts';
 import {debugHooks, LayerStatusDisplay, type LayerRecord, type LoadedChunk} from './status.ts';
 
@@ -49,21 +52,21 @@ class IsotropicVolumeChunkSource extends WithParameters(VolumeChunkSourceBase, I
     super(chunkManager, options);
     this.status = options.status;
     this.status?.attach();
-    if ((this as unknown as {parameters: IsotropicChunkSourceParameters}).parameters.modelUrl) networkSources.add(this);
+    if ((this as unknown as {parameters: IsotropicChunkSourceParameters}).parameters.level === 0) baseSources.add(this);
   }
 
   disposed(): void {
     this.status?.detach();
-    networkSources.delete(this);
+    baseSources.delete(this);
     (VolumeChunkSource.prototype as unknown as {disposed(): void}).disposed.call(this);
   }
 }
 
 /** Base-level chunk sources alive in this page (for the debug hook). */
-const networkSources = new Set<IsotropicVolumeChunkSource>();
+const baseSources = new Set<IsotropicVolumeChunkSource>();
 debugHooks.loadedChunks = (withData) => {
   const out: LoadedChunk[] = [];
-  for (const source of networkSources) {
+  for (const source of baseSources) {
     const {chunks, spec, parameters} = source as unknown as {
       chunks: Map<string, {chunkGridPosition: Float32Array; chunkDataSize: Uint32Array | null; data: ArrayLike<number> | null}>;
       spec: {chunkDataSize: Uint32Array};
@@ -76,7 +79,8 @@ debugHooks.loadedChunks = (withData) => {
         grid: [...chunk.chunkGridPosition],
         size: [...(chunk.chunkDataSize ?? spec.chunkDataSize)],
         data: withData ? Array.from(chunk.data) : [],
-        modelUrl: parameters.modelUrl!,
+        input: parameters.input.location,
+        modelUrl: parameters.modelUrl,
         modelVersion: parameters.modelVersion,
       });
     }
@@ -107,6 +111,7 @@ export class IsotropicMultiscaleVolumeChunkSource extends MultiscaleBase {
   constructor(
     chunkManager: unknown,
     readonly input: AnisotropicInput,
+    spec: InputSpec,
     options: IsotropicSourceOptions,
     model: {url?: string; version?: string},
     readonly status: LayerStatusDisplay,
@@ -130,13 +135,13 @@ export class IsotropicMultiscaleVolumeChunkSource extends MultiscaleBase {
       const useNetwork = i === 0 && model.url !== undefined;
       return {
         parameters: {
-          arrayUrl: level.arrayUrl,
+          input: spec,
+          level: i,
           inputShape: level.shape,
           coarse,
           rho: Math.max(1, level.rho),
           dtype: input.dtype,
           fuse: options.fuse,
-          missing: options.missing,
           modelUrl: useNetwork ? model.url : undefined,
           modelVersion: useNetwork ? model.version : undefined,
           memoryBudget: settings.memoryBudget,
@@ -228,21 +233,25 @@ async function resolveModel(options: IsotropicSourceOptions, input: AnisotropicI
   return {state: 'loading', url, version: metadata.versionHash};
 }
 
+/** One provider per input format: `isotropic+<format>://`. */
 export class IsotropicDataSourceProvider implements DataSourceProvider {
+  constructor(readonly format: FormatName = 'zarr') {}
+
   get scheme() {
-    return SCHEME;
+    return schemeOf(this.format);
   }
   get description() {
-    return 'anisotropic OME-Zarr shown isotropic (super-resolved in the browser)';
+    return `anisotropic ${formatTitle(this.format)} volume shown isotropic (super-resolved in the browser)`;
   }
 
   async get(options: GetDataSourceOptions): Promise<DataSource> {
-    const parsed = parseSourceUrl(options.providerUrl);
-    const input = await openAnisotropicInput(parsed.datasetUrl, parsed.voxel, parsed.axis);
+    const parsed = parseSourceUrl(options.providerUrl, this.format);
+    const spec: InputSpec = {location: parsed.datasetUrl, format: this.format, voxel: parsed.voxel, axis: parsed.axis, missing: parsed.missing};
+    const {input} = await openInput(spec, {signal: options.signal});
     const model = await resolveModel(parsed, input, options.signal);
-    const status = new LayerStatusDisplay(`${SCHEME}://${options.providerUrl}`, model);
+    const status = new LayerStatusDisplay(`${this.scheme}://${options.providerUrl}`, model);
     const runnable = model.state === 'loading' ? {url: model.url, version: model.version} : {};
-    const volume = new IsotropicMultiscaleVolumeChunkSource(options.registry.chunkManager, input, parsed, runnable, status);
+    const volume = new IsotropicMultiscaleVolumeChunkSource(options.registry.chunkManager, input, spec, parsed, runnable, status);
     return {
       modelTransform: makeIdentityTransform(volume.modelSpace),
       subsources: [

@@ -31,8 +31,10 @@ export interface LoadedChunk {
   /** Actual size (x, y, z), smaller at the volume's far edges. */
   size: number[];
   data: number[];
-  /** The model that computed it. */
-  modelUrl: string;
+  /** The input it was computed from (the layer's dataset URL). */
+  input: string;
+  /** The model that computed it (undefined: interpolation only). */
+  modelUrl?: string;
   modelVersion?: string;
 }
 

@@ -7,10 +7,14 @@ import type {BackendName} from '../../src/tf/backend.ts';
 import type {TrainProgress} from '../../src/train/trainer.ts';
 import type {RegionChoice} from '../../src/train/region.ts';
 import type {CoarseAxis} from '../../src/chunk/permute.ts';
+import type {FormatName} from '../../src/input/types.ts';
 
 export interface TrainingSettings {
-  /** The anisotropic dataset (http(s) URL of the OME-Zarr group or Zarr array). */
+  /** The anisotropic dataset (http(s) URL of its Zarr group or array, N5 group or precomputed volume). */
   datasetUrl: string;
+  format: FormatName;
+  /** The isotropic layer's voxel= option (x, y, z in nm), for data without voxel sizes. */
+  sourceVoxel?: [number, number, number];
   /** Name the model records as its training data. */
   datasetName: string;
   coarse: CoarseAxis;

@@ -6,7 +6,9 @@
  */
 import {LitElement, html, nothing, type PropertyValues} from 'lit';
 import type {Viewer} from 'neuroglancer/unstable/viewer.js';
-import {coarseRatio, openAnisotropicInput, type AnisotropicInput} from '../../src/io/anisotropic-input.ts';
+import {coarseRatio} from '../../src/input/placement.ts';
+import {openInput} from '../../src/input/open-input.ts';
+import type {AnisotropicInput} from '../../src/input/types.ts';
 import {PRESETS} from '../../src/model/config.ts';
 import type {TrainProgress} from '../../src/train/trainer.ts';
 import {readPageSettings} from '../../layers/isotropic/page-settings.ts';
@@ -141,7 +143,7 @@ export class TrainingPanel extends LitElement {
     if (!choice) return;
     try {
       const iso = choice.isotropic;
-      const input = await openAnisotropicInput(choice.datasetUrl, iso?.voxel, iso?.axis ?? 'z');
+      const {input} = await openInput({location: choice.datasetUrl, format: choice.format, voxel: iso?.voxel, axis: iso?.axis ?? 'z', missing: 'error'});
       if (this.choice?.datasetUrl !== choice.datasetUrl) return; // another dataset was chosen meanwhile
       this.input = input;
       const [sz, sy, sx] = input.levels[0].scale;
@@ -250,6 +252,8 @@ export class TrainingPanel extends LitElement {
     const every = Math.max(1, Math.min(50, Math.round(f.steps / 20)));
     return {
       datasetUrl: choice.datasetUrl,
+      format: choice.format,
+      sourceVoxel: choice.isotropic?.voxel,
       datasetName: input.name || choice.datasetUrl,
       coarse: input.coarse,
       voxel: f.voxel,
@@ -349,7 +353,7 @@ export class TrainingPanel extends LitElement {
 
   private useInLayer(settings: TrainingSettings, url: string, version: string, what: 'apply' | 'publish'): void {
     try {
-      const layer = applyModel(this.viewer, settings.datasetUrl, settings.datasetName, url, version, settings.coarse);
+      const layer = applyModel(this.viewer, {url: settings.datasetUrl, format: settings.format, name: settings.datasetName}, url, version, settings.coarse);
       const where = what === 'publish' ? `Published to ${new URL(url, settings.datasetUrl).href}; ` : '';
       this.notices = {...this.notices, [what]: `${where}the layer "${layer}" now uses model version ${version}${what === 'apply' ? ' (kept in this browser: publish it to share the view)' : ''}.`};
       this.setError('apply', undefined);
@@ -362,7 +366,7 @@ export class TrainingPanel extends LitElement {
     const choice = this.choice;
     if (!choice || !this.input) return;
     try {
-      const layer = applyModel(this.viewer, choice.datasetUrl, this.input.name, url, '', this.input.coarse);
+      const layer = applyModel(this.viewer, {url: choice.datasetUrl, format: choice.format, name: this.input.name}, url, '', this.input.coarse);
       this.notices = {...this.notices, apply: `The layer "${layer}" now uses ${url}.`};
     } catch (e) {
       this.setError('apply', (e as Error).message);
@@ -417,7 +421,7 @@ export class TrainingPanel extends LitElement {
               ${this.choices.map((c) => html`<option value=${c.layerName} ?selected=${c.layerName === f.layer}>${c.layerName}</option>`)}
             </select>
           </label>
-          ${this.choices.length ? nothing : html`<p class="ngi-error" role="alert">No Zarr image layer in this view: add one (source zarr://…).</p>`}
+          ${this.choices.length ? nothing : html`<p class="ngi-error" role="alert">No Zarr, N5 or precomputed image layer in this view: add one (source zarr://…, n5://… or precomputed://…).</p>`}
           ${err('layer')}
           <div class="ngi-voxel" role="group" aria-label="Voxel size (${this.input?.unit ?? 'nanometer'})">
             ${(['x', 'y', 'z'] as const).map(

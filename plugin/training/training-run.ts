@@ -7,7 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import {initBackend} from '../../src/tf/backend.ts';
-import {openAnisotropicInput} from '../../src/io/anisotropic-input.ts';
+import {openInput} from '../../src/input/open-input.ts';
 import {framePermutation, permuteVec} from '../../src/chunk/permute.ts';
 import {regionTrainingSource, trainingRegion} from '../../src/train/region.ts';
 import {prepareTraining, type TrainingSession} from '../../src/train/session.ts';
@@ -91,9 +91,10 @@ export class TrainingRun {
     const choice = await initBackend(s.backends, {wasmPaths});
     this.post({type: 'backend', backend: choice.backend, notice: choice.notice});
 
-    const input = await openAnisotropicInput(s.datasetUrl, s.voxel, s.coarse);
+    const opened = await openInput({location: s.datasetUrl, format: s.format, voxel: s.sourceVoxel, axis: s.coarse, missing: 'error'});
+    const {input} = opened;
     const region = trainingRegion(input, s.region);
-    const source = regionTrainingSource(input, region, s.voxel);
+    const source = regionTrainingSource(opened, region, s.voxel);
     const center = s.region.kind === 'view' ? permuteVec(s.region.center, framePermutation(input.coarse)) : undefined;
     const [, ny, nx] = [0, 1, 2].map((i) => region.end[i] - region.start[i]);
     this.previewAt = center ? [center[1] - region.start[1], center[2] - region.start[2]] : [ny / 2, nx / 2];

@@ -1,12 +1,13 @@
 /**
- * What the training panel needs from the viewer: the Zarr image layers it can
+ * What the training panel needs from the viewer: the image layers it can
  * train on, where the view is (in a dataset's voxels), the isotropic layer of a
  * dataset and its current model, and handing a new model to that layer.
  */
 import type {Viewer} from 'neuroglancer/unstable/viewer.js';
 import {makeLayer} from 'neuroglancer/unstable/layer/index.js';
-import {formatSourceUrl, modelUrlFor, parseSourceUrl, SCHEME} from '../../src/io/source-url.ts';
-import type {AnisotropicInput} from '../../src/io/anisotropic-input.ts';
+import {formatSourceUrl, modelUrlFor, parseSourceUrl, splitIsotropicSource} from '../../src/io/source-url.ts';
+import {fetchableUrl, splitFormat} from '../../src/input/location.ts';
+import type {AnisotropicInput, FormatName} from '../../src/input/types.ts';
 import {metresPerUnit} from '../../src/io/units.ts';
 import type {Vec3} from '../../src/io/ngff.ts';
 import {useModel} from '../../layers/isotropic/use-model.ts';
@@ -16,28 +17,40 @@ export interface DatasetChoice {
   layerName: string;
   /** Dataset URL with a trailing slash. */
   datasetUrl: string;
+  format: FormatName;
   /** Options of an isotropic layer's source (its coarse axis, voxel override). */
   isotropic?: ReturnType<typeof parseSourceUrl>;
 }
-
-const ZARR_SCHEMES = /^(zarr|zarr2|zarr3):\/\//;
 
 function sourceUrls(layer: {layer: {dataSources: {spec: {url: string}}[]} | null}): string[] {
   return layer.layer?.dataSources.map((s) => s.spec.url) ?? [];
 }
 
-/** Image layers whose data is an anisotropic Zarr volume: plain `zarr://` layers and isotropic layers (their input). */
+/**
+ * Image layers whose data is a volume the input seam reads: Zarr, N5 and
+ * precomputed layers (`zarr://…`, `n5://…`, `precomputed://…`, or neuroglancer's
+ * `…|zarr2:` forms) and isotropic layers (their input).
+ */
 export function datasetChoices(viewer: Viewer): DatasetChoice[] {
   const out: DatasetChoice[] = [];
   for (const managed of viewer.layerManager.managedLayers) {
     for (const url of sourceUrls(managed as never)) {
-      if (url.startsWith(`${SCHEME}://`)) {
-        const options = parseSourceUrl(url.slice(SCHEME.length + 3));
-        out.push({layerName: managed.name, datasetUrl: options.datasetUrl, isotropic: options});
-      } else if (ZARR_SCHEMES.test(url)) {
-        // neuroglancer may add a pipeline suffix (`|zarr3:`); the dataset is the part before it.
-        const http = url.replace(ZARR_SCHEMES, '').split('|')[0];
-        if (/^https?:\/\//.test(http)) out.push({layerName: managed.name, datasetUrl: http.endsWith('/') ? http : `${http}/`});
+      const isotropic = splitIsotropicSource(url);
+      if (isotropic) {
+        try {
+          const options = parseSourceUrl(isotropic.providerUrl, isotropic.format);
+          out.push({layerName: managed.name, datasetUrl: options.datasetUrl, format: isotropic.format, isotropic: options});
+        } catch {
+          /* a malformed isotropic source says so in its own layer */
+        }
+        continue;
+      }
+      const {location, format} = splitFormat(url);
+      if (!format) continue;
+      try {
+        out.push({layerName: managed.name, datasetUrl: fetchableUrl(location), format});
+      } catch {
+        /* not a location the viewer can fetch */
       }
     }
   }
@@ -73,14 +86,15 @@ export function isotropicLayerOf(viewer: Viewer, datasetUrl: string): {name: str
  * Points the dataset's isotropic layer at `model` (recomputing its chunks at once),
  * or adds an isotropic layer with that model when there is none. Returns the layer's name.
  */
-export function applyModel(viewer: Viewer, datasetUrl: string, datasetName: string, model: string, version: string, coarse: 'x' | 'y' | 'z'): string {
+export function applyModel(viewer: Viewer, dataset: {url: string; format: FormatName; name: string}, model: string, version: string, coarse: 'x' | 'y' | 'z'): string {
+  const datasetUrl = dataset.url;
   const existing = isotropicLayerOf(viewer, datasetUrl);
   if (existing) {
     useModel(viewer.layerManager.getLayerByName(existing.name)!, model, version);
     return existing.name;
   }
-  const name = `${datasetName} isotropic`;
-  const source = formatSourceUrl({datasetUrl, model, version, axis: coarse});
+  const name = `${dataset.name} isotropic`;
+  const source = formatSourceUrl({datasetUrl, format: dataset.format, model, version, axis: coarse});
   viewer.layerManager.addManagedLayer(makeLayer(viewer.layerSpecification, name, {type: 'image', source}));
   return name;
 }

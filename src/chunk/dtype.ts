@@ -13,3 +13,8 @@ export function toDtype(values: Float32Array, dtype: string): VoxelArray {
   }
   return out;
 }
+
+/** The value range of integer data (float data: 1, its range comes from the data). */
+export function dtypeRange(dtype: string): number {
+  return dtype === 'uint8' ? 255 : dtype === 'uint16' ? 65535 : 1;
+}

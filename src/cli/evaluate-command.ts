@@ -5,15 +5,18 @@ import {fileHandler} from '../model/file-store.ts';
 import {disposeModel, type IsotropicModel} from '../model/model.ts';
 import {initBackend} from '../tf/backend.ts';
 import {evaluateReconstructions, formatReport} from '../eval/evaluate.ts';
-import type {Fusion} from '../infer/volume.ts';
+import type {Fusion} from '../chunk/plan.ts';
 import type {PlaneInferenceOptions} from '../infer/planes.ts';
-import {openVolume} from './open-volume.ts';
+import {openCliInput, type CliInputOptions} from './open-input.ts';
 import {progressBar} from './progress.ts';
 import {isHttpUrl} from '../util/url.ts';
 
-export async function evaluateCommand(input: string, opts: {truth: string; model?: string; fuse: Fusion; flips: PlaneInferenceOptions['flips']; border?: number; json: boolean}): Promise<void> {
-  const aniso = await openVolume(input);
-  const truth = await openVolume(opts.truth);
+export async function evaluateCommand(
+  input: string,
+  opts: {input?: CliInputOptions; truth: string; model?: string; fuse: Fusion; flips: PlaneInferenceOptions['flips']; border?: number; json: boolean},
+): Promise<void> {
+  const aniso = await openCliInput(input, opts.input);
+  const truth = await openCliInput(opts.truth, {missing: opts.input?.missing, requireAnisotropic: false});
   let model: IsotropicModel | undefined;
   if (opts.model) {
     await initBackend();
@@ -22,7 +25,7 @@ export async function evaluateCommand(input: string, opts: {truth: string; model
       throw new UserError((e as Error).message);
     })).model;
   }
-  const bar = progressBar('evaluate [{bar}] {value}/{total} planes | ETA {eta_formatted}');
+  const bar = progressBar('evaluate [{bar}] {value}/{total} methods | ETA {eta_formatted}');
   try {
     const report = await evaluateReconstructions(aniso, truth, {model, fuse: opts.fuse, flips: opts.flips, border: opts.border, onProgress: (_, d, t) => bar.update(d, t)}).catch((e) => {
       throw new UserError((e as Error).message);

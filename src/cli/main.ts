@@ -8,14 +8,7 @@ import {trainCommand} from './train-command.ts';
 import {progressBar} from './progress.ts';
 import {evaluateCommand} from './evaluate-command.ts';
 import {registerReconstructCommands} from './reconstruct-command.ts';
-
-function parseVoxelSize(text: string): [number, number, number] {
-  const values = text.split(',').map(Number);
-  if (values.length !== 3 || !values.every((v) => Number.isFinite(v) && v > 0)) {
-    throw new InvalidArgumentError('expected three positive numbers X,Y,Z, e.g. 10,10,40');
-  }
-  return values as [number, number, number];
-}
+import {INPUT_HELP, inputOptionsOf, parseVoxelSize, withInputOptions} from './input-options.ts';
 
 function parsePositive(text: string): number {
   const v = Number(text);
@@ -90,10 +83,10 @@ export function buildProgram(): Command {
       }
     });
 
-  program
+  withInputOptions(program
     .command('train')
-    .description('train a model self-supervised on one anisotropic OME-Zarr volume (Node, wasm backend)')
-    .argument('<input>', 'anisotropic OME-Zarr volume (folder or http URL)')
+    .description('train a model self-supervised on one anisotropic volume (Node, wasm backend)')
+    .argument('<input>', INPUT_HELP))
     .requiredOption('--out <dir>', 'model folder (model.json + weights.bin; checkpoints in <dir>/checkpoint)')
     .option('--preset <name>', 'network preset: tiny, default, large (default: default, or the --init model\'s)')
     .option('--init <model>', 'fine-tune: start from this model\'s weights (folder or model.json; fresh optimizer state, same network); --steps counts the new steps')
@@ -120,6 +113,7 @@ export function buildProgram(): Command {
         resume: Boolean(o.resume),
         overwrite: Boolean(o.overwrite),
         browser: Boolean(o.browser),
+        input: inputOptionsOf(o),
         train: {
           steps: o.steps,
           batchSize: o.batch,
@@ -137,11 +131,11 @@ export function buildProgram(): Command {
       });
     });
 
-  program
+  withInputOptions(program
     .command('evaluate')
     .description('compare linear, cubic and the model with ground truth (PSNR, SSIM, FRC axial resolution)')
-    .argument('<input>', 'anisotropic OME-Zarr volume')
-    .requiredOption('--truth <volume>', 'isotropic ground-truth OME-Zarr volume')
+    .argument('<input>', INPUT_HELP))
+    .requiredOption('--truth <volume>', 'isotropic ground-truth volume (any input format; --voxel does not apply to it)')
     .option('--model <model>', 'model folder or model.json URL')
     .option('--fuse <planes>', 'xz or xz+yz', 'xz+yz')
     .option('--border <n>', 'voxels excluded at every face (default 2ρ)', parseInteger)
@@ -150,7 +144,7 @@ export function buildProgram(): Command {
     .action(async (input: string, o) => {
       if (!['xz', 'xz+yz'].includes(o.fuse)) throw new UserError(`--fuse must be xz or xz+yz, got ${o.fuse}`);
       if (!['none', 'x', 'xz'].includes(o.flips)) throw new UserError(`--flips must be none, x or xz, got ${o.flips}`);
-      await evaluateCommand(input, {truth: o.truth, model: o.model, fuse: o.fuse, flips: o.flips, border: o.border, json: Boolean(o.json)});
+      await evaluateCommand(input, {input: inputOptionsOf(o), truth: o.truth, model: o.model, fuse: o.fuse, flips: o.flips, border: o.border, json: Boolean(o.json)});
     });
 
   registerReconstructCommands(program);

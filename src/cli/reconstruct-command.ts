@@ -9,13 +9,14 @@ import {setMaxListeners} from 'node:events';
 import path from 'node:path';
 import {InvalidArgumentError, type Command} from 'commander';
 import * as tf from '@tensorflow/tfjs';
-import * as zarr from 'zarrita';
-import FileSystemStore from '@zarrita/storage/fs';
 import {UserError} from '../errors.ts';
 import {pathExists} from '../util/path-exists.ts';
 import {isHttpUrl} from '../util/url.ts';
-import {openOmeZarr, type OmeZarrVolume} from '../io/ome-zarr-reader.ts';
-import {anisotropyOf, isotropicOrigin} from '../io/anisotropic-volume.ts';
+import {isRemoteLocation} from '../input/location.ts';
+import {isotropicLevelOrigin, lateralSpacing} from '../input/placement.ts';
+import type {OpenedInput} from '../input/open-input.ts';
+import {decodedBlockBytes} from '../input/block-region.ts';
+import {MissingChunkError} from '../input/store.ts';
 import {sizeMultiple} from '../model/config.ts';
 import {checkModelFits, disposeModel, type ModelMetadata} from '../model/model.ts';
 import {modelFromArtifacts} from '../model/model-io.ts';
@@ -23,7 +24,6 @@ import {fileHandler} from '../model/file-store.ts';
 import {artifactsToJson} from '../model/artifacts-json.ts';
 import {initBackend} from '../tf/backend.ts';
 import {ByteBudgetCache} from '../chunk/byte-budget-cache.ts';
-import {decodedChunkBytes, MissingChunkError, strictChunkStore, zarrRegionReader, type DecodedChunk} from '../chunk/zarr-region.ts';
 import type {Fusion} from '../chunk/plan.ts';
 import {blockComputer, voxelsFromBytes, type BlockComputer, type BlockSettings} from '../reconstruct/compute-block.ts';
 import {haloOverhead, parseShard, reconstructGeometry, WHOLE, type ReconstructGeometry, type Shard} from '../reconstruct/layout.ts';
@@ -36,11 +36,15 @@ import {withBrowserPage} from './browser/browser-page.ts';
 import type {BrowserBlockResult, BrowserReconstructInit} from './browser/reconstruct-page.ts';
 import {progressBar} from './progress.ts';
 import {onInterrupt} from './interrupt.ts';
+import {cliInputSpec, openCliInput, type CliInputOptions} from './open-input.ts';
+import {INPUT_HELP, inputOptionsOf, withInputOptions} from './input-options.ts';
 
 export const DEFAULT_CACHE_MIB = 64;
 
 export interface ReconstructCommandOptions {
   model: string;
+  /** Voxel size, coarse axis and missing-chunk policy of the input. */
+  input?: CliInputOptions;
   fuse: Fusion;
   chunk: number;
   /** Block edge in voxels (default: src/reconstruct/layout.ts DEFAULT_BLOCK_EDGE). */
@@ -88,19 +92,17 @@ export async function reconstructCommand(input: string, output: string, opts: Re
     throw new UserError('--overwrite cannot be combined with --shard: each shard would delete the others\' work; remove the output once before starting the shards');
   }
   if (isHttpUrl(output)) throw new UserError('the output must be a local folder (it is written with atomic renames)');
-  const vol = await openInput(input);
-  const {rho, lateral, unit} = (() => {
-    try {
-      return anisotropyOf(vol);
-    } catch (e) {
-      throw new UserError(`${input}: ${(e as Error).message}`);
-    }
-  })();
+  const opened = await openCliInput(input, opts.input);
+  const {unit, coarse, dtype} = opened.input;
+  const level = opened.input.levels[0];
+  if (coarse !== 'z') throw new UserError(`reconstruct writes volumes whose coarse axis is z (got --axis ${coarse})`);
+  const {rho} = level;
+  const lateral = lateralSpacing(level.scale, coarse);
   const artifacts = await loadArtifacts(opts.model);
   const metadata = (artifacts.userDefinedMetadata as {isotropic?: ModelMetadata} | undefined)?.isotropic;
   if (!metadata?.config) throw new UserError(`--model ${opts.model}: not an isotropic model file`);
   try {
-    checkModelFits(metadata, {rho, dtype: vol.dtype, name: path.basename(input)});
+    checkModelFits(metadata, {rho, dtype, name: path.basename(input)});
   } catch (e) {
     throw new UserError((e as Error).message);
   }
@@ -109,24 +111,24 @@ export async function reconstructCommand(input: string, output: string, opts: Re
   let g: ReconstructGeometry;
   try {
     // halo = size multiple, as the viewer's isotropic layer uses it.
-    g = reconstructGeometry(vol.shape, rho, {chunk: opts.chunk, blockEdge: opts.block, fuse: opts.fuse, halo: multiple, multiple});
+    g = reconstructGeometry(level.shape, rho, {chunk: opts.chunk, blockEdge: opts.block, fuse: opts.fuse, halo: multiple, multiple});
   } catch (e) {
     throw new UserError((e as Error).message);
   }
-  const level = vol.desc.levels[0];
+  const spec = cliInputSpec(input, opts.input);
   const job = makeJob(
-    {location: isHttpUrl(input) ? input : path.resolve(input), shape: vol.shape, dtype: vol.dtype, scale: level.scale, translation: level.translation, unit, rho},
+    {location: spec.location, shape: level.shape, dtype, scale: level.scale, translation: level.translation, unit, rho},
     metadata,
     g,
   );
   const name = path.basename(path.resolve(output)).replace(/\.ome\.zarr$|\.zarr$/, '');
-  const desc = outputDescription(name, job, isotropicOrigin(vol), vol.desc.metadata);
+  const desc = outputDescription(name, job, isotropicLevelOrigin(level), opened.input.attribution);
   const mode: OpenMode = opts.overwrite ? 'overwrite' : opts.resume ? 'resume' : 'create';
   const out = await openOutputStore(output, desc, job, mode, `${opts.shard.index}-of-${opts.shard.count}`);
   if (!opts.json && !opts.quiet && !out.created && mode === 'resume') console.error(`continuing ${out.root}`);
   const cacheBytes = opts.cache * 2 ** 20;
-  const bound = memoryBound(g, vol.dtype, cacheBytes);
-  const settings: BlockSettings = {fuse: g.fuse, halo: g.halo, multiple: g.multiple, plane: job.plane, dtype: vol.dtype};
+  const bound = memoryBound(g, dtype, cacheBytes);
+  const settings: BlockSettings = {fuse: g.fuse, halo: g.halo, plane: job.plane, dtype};
 
   const controller = new AbortController();
   // One listener per input chunk a block reads (src/chunk's cache and zarrita): many, and none leaks.
@@ -149,8 +151,8 @@ export async function reconstructCommand(input: string, output: string, opts: Re
   let result: {summary: ShardSummary; backend: string};
   try {
     result = opts.browser
-      ? await inBrowser(input, vol, artifacts, g, settings, cacheBytes, controller.signal, run)
-      : await inNode(vol, artifacts, g, settings, cacheBytes, run);
+      ? await inBrowser(opened, artifacts, settings, cacheBytes, controller.signal, run)
+      : await inNode(opened, artifacts, settings, cacheBytes, run);
   } catch (e) {
     if (e instanceof MissingChunkError) throw new UserError(`${input}: ${e.message}`);
     throw e;
@@ -206,17 +208,6 @@ export async function finalizeCommand(output: string, opts: {json: boolean; leve
   return result;
 }
 
-async function openInput(location: string): Promise<OmeZarrVolume> {
-  if (!isHttpUrl(location) && !(await pathExists(location))) throw new UserError(`no input at ${location}`);
-  const store = isHttpUrl(location) ? new zarr.FetchStore(location) : new FileSystemStore(path.resolve(location));
-  try {
-    // A missing input chunk is an error, not a black block the network then "super-resolves".
-    return await openOmeZarr(strictChunkStore(store));
-  } catch (e) {
-    throw new UserError(`cannot open ${location} as an OME-Zarr volume: ${(e as Error).message}`);
-  }
-}
-
 async function loadArtifacts(model: string): Promise<tf.io.ModelArtifacts> {
   if (!isHttpUrl(model) && !(await pathExists(model))) throw new UserError(`--model: no model at ${model}`);
   const handler = isHttpUrl(model) ? tf.io.http(model.endsWith('.json') ? model : `${model.replace(/\/$/, '')}/model.json`) : fileHandler(model);
@@ -229,39 +220,37 @@ async function loadArtifacts(model: string): Promise<tf.io.ModelArtifacts> {
 
 type Runner = (compute: BlockComputer, backend: string) => Promise<{summary: ShardSummary; backend: string}>;
 
-async function inNode(vol: OmeZarrVolume, artifacts: tf.io.ModelArtifacts, g: ReconstructGeometry, settings: BlockSettings, cacheBytes: number, run: Runner) {
+async function inNode(opened: OpenedInput, artifacts: tf.io.ModelArtifacts, settings: BlockSettings, cacheBytes: number, run: Runner) {
   const {backend, notice} = await initBackend();
   if (notice) console.error(notice);
   const {model} = await modelFromArtifacts(artifacts).catch((e) => {
     throw new UserError(`--model: ${(e as Error).message}`);
   });
   try {
-    const cache = new ByteBudgetCache<DecodedChunk>(cacheBytes, decodedChunkBytes);
-    return await run(blockComputer(g.grid, model, zarrRegionReader(vol.arrays[0], cache, 'input'), settings), backend);
+    const level = opened.input.levels[0];
+    const read = opened.reader(0, new ByteBudgetCache(cacheBytes, decodedBlockBytes));
+    return await run(blockComputer({shape: level.shape, rho: level.rho, coarse: opened.input.coarse, read}, model, settings), backend);
   } finally {
     disposeModel(model);
   }
 }
 
 async function inBrowser(
-  input: string,
-  vol: OmeZarrVolume,
+  opened: OpenedInput,
   artifacts: tf.io.ModelArtifacts,
-  g: ReconstructGeometry,
   settings: BlockSettings,
   cacheBytes: number,
   signal: AbortSignal,
   run: Runner,
 ) {
-  const remote = isHttpUrl(input);
-  const local = path.resolve(input);
-  return withBrowserPage('src/cli/browser/reconstruct-page.ts', remote ? process.cwd() : path.dirname(local), async ({page, pageUrl, dataUrl}) => {
+  const {spec} = opened;
+  const remote = isRemoteLocation(spec.location);
+  return withBrowserPage('src/cli/browser/reconstruct-page.ts', remote ? process.cwd() : path.dirname(spec.location), async ({page, pageUrl, dataUrl}) => {
     const init: BrowserReconstructInit = {
-      volumeUrl: remote ? input : `${dataUrl}${encodeURIComponent(path.basename(local))}/`,
+      // The page reads local inputs over HTTP from the folder served beside it.
+      input: {...spec, location: remote ? spec.location : `${dataUrl}${encodeURIComponent(path.basename(spec.location))}/`},
       wasmPaths: pageUrl,
       model: artifactsToJson(artifacts),
-      inputShape: vol.shape,
-      rho: g.grid.rho,
       cacheBytes,
       settings,
     };
@@ -316,11 +305,11 @@ function positiveInteger(text: string): number {
 
 /** Adds `reconstruct` and `finalize` to the CLI. */
 export function registerReconstructCommands(program: Command): void {
-  program
+  withInputOptions(program
     .command('reconstruct')
     .description('write the whole isotropic volume to an OME-Zarr store, block by block (bounded memory), resumable and shardable')
-    .argument('<input>', 'anisotropic OME-Zarr volume (folder or http URL)')
-    .argument('<output>', 'output OME-Zarr folder, e.g. volume-iso.ome.zarr')
+    .argument('<input>', INPUT_HELP)
+    .argument('<output>', 'output OME-Zarr folder, e.g. volume-iso.ome.zarr'))
     .requiredOption('--model <model>', 'model folder or model.json (local or http URL)')
     .option('--fuse <planes>', 'xz, or xz+yz to also run the yz planes and average', 'xz')
     .option('--chunk <n>', 'output chunk edge (voxels)', positiveInteger, 64)
@@ -343,6 +332,7 @@ export function registerReconstructCommands(program: Command): void {
       }
       const report = await reconstructCommand(input, output, {
         model: o.model,
+        input: inputOptionsOf(o),
         fuse: o.fuse,
         chunk: o.chunk,
         block: o.block,

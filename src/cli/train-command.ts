@@ -11,7 +11,9 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import {UserError} from '../errors.ts';
 import {pathExists} from '../util/path-exists.ts';
-import {anisotropyOf} from '../io/anisotropic-volume.ts';
+import {lateralSpacing} from '../input/placement.ts';
+import type {OpenedInput} from '../input/open-input.ts';
+import {regionTrainingSource} from '../train/region.ts';
 import {disposeModel, type ModelMetadata} from '../model/model.ts';
 import {loadModel, saveModel} from '../model/model-io.ts';
 import {fileHandler} from '../model/file-store.ts';
@@ -19,11 +21,11 @@ import {artifactsFromJson, artifactsToJson} from '../model/artifacts-json.ts';
 import {initBackend} from '../tf/backend.ts';
 import {prepareTraining} from '../train/session.ts';
 import {DEFAULT_TRAIN_OPTIONS, Trainer, type TrainOptions, type TrainProgress} from '../train/trainer.ts';
-import {openVolume} from './open-volume.ts';
+import {cliInputSpec, openCliInput, type CliInputOptions} from './open-input.ts';
 import {progressBar} from './progress.ts';
 import {withBrowserPage} from './browser/browser-page.ts';
 import type {BrowserTrainRequest} from './browser/train-page.ts';
-import {isHttpUrl} from '../util/url.ts';
+import {fetchableUrl, isRemoteLocation} from '../input/location.ts';
 import {onInterrupt} from './interrupt.ts';
 
 const TRAIN_STOP_MESSAGE = 'saving a checkpoint (Ctrl-C again to abort)';
@@ -37,6 +39,8 @@ export interface TrainCommandOptions {
   resume: boolean;
   overwrite: boolean;
   browser: boolean;
+  /** Voxel size, coarse axis and missing-chunk policy of the input. */
+  input?: CliInputOptions;
   train: Partial<TrainOptions>;
 }
 
@@ -48,9 +52,11 @@ interface RunSummary {
 }
 
 export async function trainCommand(input: string, opts: TrainCommandOptions): Promise<void> {
-  const vol = await openVolume(input);
+  const opened = await openCliInput(input, opts.input);
   if (opts.init && !(await pathExists(opts.init))) throw new UserError(`--init: no model at ${opts.init}`);
-  const {rho, lateral, unit} = anisotropyOf(vol);
+  const {unit, coarse} = opened.input;
+  const {rho, scale} = opened.input.levels[0];
+  const lateral = lateralSpacing(scale, coarse);
   const checkpointDir = path.join(opts.out, 'checkpoint');
   const hasCheckpoint = await pathExists(path.join(checkpointDir, 'model.json'));
   if (!opts.resume && !opts.overwrite && ((await pathExists(path.join(opts.out, 'model.json'))) || hasCheckpoint)) {
@@ -64,7 +70,7 @@ export async function trainCommand(input: string, opts: TrainCommandOptions): Pr
   try {
     summary = opts.browser
       ? await trainInBrowser(input, opts, checkpointDir, progress.onProgress)
-      : await trainInNode(vol, input, opts, checkpointDir, progress.onProgress);
+      : await trainInNode(opened, input, opts, checkpointDir, progress.onProgress);
   } finally {
     progress.stop();
   }
@@ -85,7 +91,7 @@ export async function trainCommand(input: string, opts: TrainCommandOptions): Pr
 }
 
 async function trainInNode(
-  vol: Awaited<ReturnType<typeof openVolume>>,
+  opened: OpenedInput,
   input: string,
   opts: TrainCommandOptions,
   checkpointDir: string,
@@ -100,7 +106,7 @@ async function trainInNode(
         throw new UserError(`--init: ${(e as Error).message}`);
       })
     : undefined;
-  const {model, volume, optimizerState} = await prepareTraining(vol, {
+  const {model, volume, optimizerState} = await prepareTraining(regionTrainingSource(opened), {
     preset: opts.preset,
     seed: opts.train.seed,
     trainingData: path.basename(path.resolve(input)),
@@ -148,8 +154,9 @@ async function trainInBrowser(
   checkpointDir: string,
   onProgress: (p: TrainProgress) => void,
 ): Promise<RunSummary> {
-  const remote = isHttpUrl(input);
-  const local = path.resolve(input);
+  const spec = cliInputSpec(input, opts.input);
+  const remote = isRemoteLocation(spec.location);
+  const local = spec.location;
   const resumeFrom = opts.resume ? artifactsToJson(await fileHandler(checkpointDir).load!()) : undefined;
   const initFrom = opts.init
     ? artifactsToJson(
@@ -171,10 +178,10 @@ async function trainInBrowser(
     const stopOnSignal = onInterrupt(() => void page.evaluate(() => (globalThis as unknown as {ngTrainStop(): void}).ngTrainStop()), TRAIN_STOP_MESSAGE);
     try {
       const request: BrowserTrainRequest = {
-        volumeUrl: remote ? input : `${dataUrl}${encodeURIComponent(path.basename(local))}`,
+        input: {...spec, location: remote ? spec.location : `${dataUrl}${encodeURIComponent(path.basename(local))}/`},
         wasmPaths: pageUrl,
         preset: opts.preset,
-        trainingData: path.basename(remote ? new URL(input).pathname : local),
+        trainingData: path.basename(remote ? new URL(fetchableUrl(spec.location)).pathname : local),
         train: opts.train,
         resumeFrom,
         initFrom,

@@ -4,12 +4,16 @@
  * volume, mean SSIM over xz and yz planes, and the axial resolution of xz
  * planes from Fourier ring correlation (frequencies within 30° of z).
  */
-import {anisotropyOf, dtypeRange, isotropicOrigin, readBaseLevel} from '../io/anisotropic-volume.ts';
-import type {OmeZarrVolume} from '../io/ome-zarr-reader.ts';
 import type {Vec3} from '../io/ngff.ts';
+import {readLevel, type OpenedInput} from '../input/open-input.ts';
+import {decodedBlockBytes} from '../input/block-region.ts';
+import {isotropicLevelOrigin, isotropicLevelShape} from '../input/placement.ts';
+import {ByteBudgetCache} from '../chunk/byte-budget-cache.ts';
+import {computeIsotropicBlock} from '../chunk/block.ts';
+import {dtypeRange} from '../chunk/dtype.ts';
 import {extractPlane, frcCurve, frcResolution, planeGeometry, psnr, ssimPlanes, planePairResolution, type FrcCurve} from '../metrics/index.ts';
 import {checkModelFits, type IsotropicModel} from '../model/model.ts';
-import {interpolateVolume, reconstructVolume, type Fusion, type IsotropicVolume} from '../infer/volume.ts';
+import type {Fusion} from '../chunk/plan.ts';
 import type {PlaneInferenceOptions} from '../infer/planes.ts';
 import {alignAndCrop} from './align.ts';
 
@@ -45,37 +49,52 @@ export interface EvaluateOptions {
   onProgress?: (stage: string, done: number, total: number) => void;
 }
 
-export async function evaluateReconstructions(aniso: OmeZarrVolume, truth: OmeZarrVolume, opts: EvaluateOptions = {}): Promise<EvaluationReport> {
-  const {rho, lateral, unit} = anisotropyOf(aniso);
-  if (opts.model) checkModelFits(opts.model.metadata, {rho, dtype: aniso.dtype, channels: 1});
+/**
+ * Every candidate is computed through the viewer's own block pipeline
+ * (src/chunk/block.ts) over the whole volume as one block, so the figures are
+ * those of what the isotropic layer and `reconstruct` show and write.
+ */
+export async function evaluateReconstructions(aniso: OpenedInput, truth: OpenedInput, opts: EvaluateOptions = {}): Promise<EvaluationReport> {
+  const {input} = aniso;
+  const level = input.levels[0];
+  if (input.coarse !== 'z') throw new Error(`evaluation compares along z: the input's coarse axis must be z (got ${input.coarse})`);
+  const {rho} = level;
+  const lateral = level.scale[2];
+  const {unit} = input;
+  if (opts.model) checkModelFits(opts.model.metadata, {rho, dtype: input.dtype, channels: 1});
   const border = opts.border ?? Math.ceil(2 * rho);
-  const input = await readBaseLevel(aniso);
-  const reference = await readBaseLevel(truth);
-  const truthGrid = {data: reference.data, shape: reference.shape, origin: truth.desc.levels[0].translation, spacing: truth.desc.levels[0].scale};
-  const origin = isotropicOrigin(aniso);
+  const reference = await readLevel(truth);
+  const truthLevel = truth.input.levels[0];
+  const truthGrid = {data: reference.data, shape: reference.shape, origin: truthLevel.translation, spacing: truthLevel.scale};
+  const origin = isotropicLevelOrigin(level, 'z');
   const spacing: Vec3 = [lateral, lateral, lateral];
-  if (truth.dtype !== aniso.dtype) throw new Error(`input is ${aniso.dtype} but the truth is ${truth.dtype}`);
+  if (truth.input.dtype !== input.dtype) throw new Error(`input is ${input.dtype} but the truth is ${truth.input.dtype}`);
   // Integer data: the dtype's range (and results are clamped to it, as stored volumes would be); float: the truth's.
-  const isFloat = aniso.dtype === 'float32';
-  const range = isFloat ? valueRange(reference.data) : dtypeRange(aniso.dtype);
+  const isFloat = input.dtype === 'float32';
+  const range = isFloat ? valueRange(reference.data) : dtypeRange(input.dtype);
 
-  const candidates: [string, () => Promise<IsotropicVolume>][] = [
-    ['linear', async () => interpolateVolume(input, rho, 'linear')],
-    ['cubic', async () => interpolateVolume(input, rho, 'cubic')],
+  const shape = isotropicLevelShape(level, 'z');
+  const whole = {start: [0, 0, 0] as Vec3, end: shape};
+  const block = {shape: level.shape, rho, coarse: input.coarse, read: aniso.reader(0, new ByteBudgetCache(2 ** 28, decodedBlockBytes))};
+  const fuse = opts.fuse ?? 'xz+yz';
+  const compute = async (model: IsotropicModel | undefined, interpolation: 'linear' | 'cubic') => {
+    const result = await computeIsotropicBlock(block, whole, model, {fuse, interpolation, plane: model ? {flips: opts.flips ?? 'none'} : undefined});
+    return {data: result.data as Float32Array, shape};
+  };
+  const candidates: [string, () => Promise<{data: Float32Array; shape: Vec3}>][] = [
+    ['linear', () => compute(undefined, 'linear')],
+    ['cubic', () => compute(undefined, 'cubic')],
   ];
   if (opts.model) {
     const model = opts.model;
-    const fuse = opts.fuse ?? 'xz+yz';
     const flips = opts.flips ?? 'none';
-    candidates.push([
-      `model (${model.metadata.config.preset}, ${fuse}${flips === 'none' ? '' : `, flips ${flips}`})`,
-      () => reconstructVolume(model, input, {rho, fuse, flips, onProgress: (d, t) => opts.onProgress?.('model', d, t)}),
-    ]);
+    candidates.push([`model (${model.metadata.config.preset}, ${fuse}${flips === 'none' ? '' : `, flips ${flips}`})`, () => compute(model, 'cubic')]);
   }
   const rows: QualityRow[] = [];
   let comparedShape: Vec3 = [0, 0, 0];
   let truthCrop: Float32Array | undefined;
-  for (const [method, make] of candidates) {
+  for (const [i, [method, make]] of candidates.entries()) {
+    opts.onProgress?.(method, i, candidates.length);
     const recon = await make();
     const pair = alignAndCrop({...recon, origin, spacing}, truthGrid, border);
     comparedShape = pair.shape;
@@ -90,6 +109,7 @@ export async function evaluateReconstructions(aniso: OmeZarrVolume, truth: OmeZa
       axialResolution: frcResolution(crossPlaneCurve(pair.a, pair.b, pair.shape), {pixelSize: lateral}),
     });
   }
+  opts.onProgress?.('done', candidates.length, candidates.length);
   return {
     rows,
     truth: {

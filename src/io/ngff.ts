@@ -69,43 +69,56 @@ export function buildGroupAttributes(desc: MultiscaleDescription): Record<string
   return {ome: {version: '0.5', multiscales: [buildMultiscale(desc)]}};
 }
 
+/** Where the spatial axes and the others (time, channel) sit among an array's dimensions. */
+export interface AxisLayout {
+  /** Dimension index of z, y and x. */
+  spatial: Vec3;
+  /** Non-spatial dimensions (t, c, …): readers take index 0 of each and require size 1. */
+  others: {name: string; index: number}[];
+}
+
 /**
  * Reads the first multiscale of a group's attributes (0.4 or 0.5) into physical
- * terms. Only 3-D spatial data (axes named z, y, x in that order) is accepted:
- * the product works on EM volumes, and a clear error beats a wrong guess.
+ * terms, z, y, x. Any axis order is accepted as long as there are exactly three
+ * space axes named z, y and x; other axes (time, channel) are reported in
+ * `axes.others`, and the caller checks that they have size 1.
  */
-export function parseMultiscale(attributes: Record<string, unknown>): MultiscaleDescription {
+export function parseMultiscale(attributes: Record<string, unknown>): MultiscaleDescription & {axes: AxisLayout} {
   const ome = attributes.ome as {multiscales?: NgffMultiscale[]} | undefined;
   const multiscales = (ome?.multiscales ?? attributes.multiscales) as NgffMultiscale[] | undefined;
   if (!Array.isArray(multiscales) || multiscales.length === 0) {
     throw new Error('no OME-NGFF "multiscales" metadata in this group');
   }
   const ms = multiscales[0];
-  const names = ms.axes.map((a) => (typeof a === 'string' ? a : a.name));
-  if (names.length !== 3 || names.join() !== SPATIAL_AXES.join()) {
-    throw new Error(`expected 3 spatial axes z, y, x; found ${names.length} axes (${names.join(', ')})`);
+  const axes = (ms.axes ?? SPATIAL_AXES.map((name) => ({name, type: 'space'}))).map((a) => (typeof a === 'string' ? {name: a as string} : a));
+  const names = axes.map((a) => a.name);
+  const isSpace = (a: NgffAxis) => (a.type ? a.type === 'space' : SPATIAL_AXES.includes(a.name as never));
+  const space = axes.filter(isSpace);
+  const spatial = SPATIAL_AXES.map((n) => names.indexOf(n)) as Vec3;
+  if (space.length !== 3 || spatial.some((i) => i < 0 || !isSpace(axes[i]))) {
+    throw new Error(`expected 3 space axes named z, y, x; found axes ${names.join(', ')}`);
   }
+  const others = axes.flatMap((a, index) => (isSpace(a) ? [] : [{name: a.name, index}]));
   if ((ms as {coordinateTransformations?: unknown[]}).coordinateTransformations?.length) {
     // Allowed by NGFF but rare; silently ignoring them would misplace the volume.
     throw new Error('multiscale-level coordinateTransformations are not supported (only per-dataset scale and translation)');
   }
-  const units = new Set(ms.axes.map((a) => a.unit ?? ''));
-  if (units.size !== 1) throw new Error(`axes use different units (${[...units].join(', ')})`);
+  const units = new Set(space.map((a) => a.unit ?? ''));
+  if (units.size !== 1) throw new Error(`space axes use different units (${[...units].join(', ')})`);
+  const pick = (values: number[], what: string): Vec3 => {
+    if (!Array.isArray(values) || values.length !== axes.length || !values.every(Number.isFinite)) {
+      throw new Error(`${what} must have ${axes.length} finite numbers (one per axis), got ${JSON.stringify(values)}`);
+    }
+    return [values[spatial[0]], values[spatial[1]], values[spatial[2]]];
+  };
   const levels = ms.datasets.map((ds): ScaleLevel => {
     let scale: Vec3 = [1, 1, 1];
     let translation: Vec3 = [0, 0, 0];
     for (const t of ds.coordinateTransformations ?? []) {
-      if (t.type === 'scale') scale = toVec3(t.scale, `scale of ${ds.path}`);
-      else if (t.type === 'translation') translation = toVec3(t.translation, `translation of ${ds.path}`);
+      if (t.type === 'scale') scale = pick(t.scale, `scale of ${ds.path}`);
+      else if (t.type === 'translation') translation = pick(t.translation, `translation of ${ds.path}`);
     }
     return {path: ds.path, scale, translation};
   });
-  return {name: ms.name ?? '', unit: [...units][0], levels, metadata: ms.metadata};
-}
-
-function toVec3(values: number[], what: string): Vec3 {
-  if (!Array.isArray(values) || values.length !== 3 || !values.every(Number.isFinite)) {
-    throw new Error(`${what} must have 3 finite numbers, got ${JSON.stringify(values)}`);
-  }
-  return [values[0], values[1], values[2]];
+  return {name: ms.name ?? '', unit: [...units][0], levels, metadata: ms.metadata, axes: {spatial, others}};
 }

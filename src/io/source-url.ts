@@ -1,7 +1,11 @@
 /**
- * The isotropic layer's source URL:
+ * The isotropic layer's source URL, one scheme per input format:
  *
- *   isotropic+zarr://<http(s) URL of an anisotropic OME-Zarr group or Zarr array>[?option=value&…]
+ *   isotropic+zarr://<URL of an anisotropic OME-Zarr group or Zarr array>[?option=value&…]
+ *   isotropic+n5://<URL of an N5 multiscale group or dataset>[?…]
+ *   isotropic+precomputed://<URL of a neuroglancer precomputed volume>[?…]
+ *
+ * URLs are http(s), or public buckets as gs://bucket/path and s3://bucket/path.
  *
  * Options: `model` (a model folder or model.json URL, absolute or relative to the
  * dataset; `none` for interpolation only; default: `<dataset>/isotropic-models/latest/`
@@ -12,11 +16,26 @@
  * sparse volumes whose absent chunks are intended).
  */
 import type {Fusion} from '../chunk/plan.ts';
+import {fetchableUrl} from '../input/location.ts';
+import {FORMAT_NAMES, type FormatName} from '../input/types.ts';
 
+/** The scheme of the Zarr source (the first one; kept for views shared before the others existed). */
 export const SCHEME = 'isotropic+zarr';
 
+export function schemeOf(format: FormatName): string {
+  return `isotropic+${format}`;
+}
+
+/** The format and provider URL of an isotropic layer's source, or undefined for any other source. */
+export function splitIsotropicSource(url: string): {format: FormatName; providerUrl: string} | undefined {
+  const m = /^isotropic\+([a-z0-9]+):\/\/(.*)$/.exec(url);
+  if (!m || !FORMAT_NAMES.includes(m[1] as FormatName)) return undefined;
+  return {format: m[1] as FormatName, providerUrl: m[2]};
+}
+
 export interface IsotropicSourceOptions {
-  /** Dataset URL, with a trailing slash. */
+  format: FormatName;
+  /** Dataset URL (http(s); gs:// and s3:// mapped), with a trailing slash. */
   datasetUrl: string;
   /** Model URL as written (absolute or relative), 'none', or undefined for the default. */
   model?: string;
@@ -30,15 +49,21 @@ export interface IsotropicSourceOptions {
 
 const KNOWN = new Set(['model', 'version', 'fuse', 'axis', 'voxel', 'missing']);
 
-export function parseSourceUrl(providerUrl: string): IsotropicSourceOptions {
+const EXAMPLE: Record<FormatName, string> = {zarr: 'https://host/data/volume.ome.zarr', n5: 'https://host/data/volume.n5', precomputed: 'gs://bucket/volume'};
+
+export function parseSourceUrl(providerUrl: string, format: FormatName = 'zarr'): IsotropicSourceOptions {
+  const scheme = schemeOf(format);
   const q = providerUrl.indexOf('?');
   const dataset = (q < 0 ? providerUrl : providerUrl.slice(0, q)).trim();
-  if (!/^https?:\/\/[^/]/.test(dataset)) {
-    throw new Error(`${SCHEME} needs the http(s) URL of an anisotropic OME-Zarr volume, e.g. ${SCHEME}://https://host/data/volume.ome.zarr — got "${dataset}"`);
+  let datasetUrl: string;
+  try {
+    datasetUrl = fetchableUrl(dataset);
+  } catch {
+    throw new Error(`${scheme} needs the http(s), gs:// or s3:// URL of an anisotropic volume, e.g. ${scheme}://${EXAMPLE[format]} — got "${dataset}"`);
   }
   const params = new URLSearchParams(q < 0 ? '' : providerUrl.slice(q + 1));
   for (const key of params.keys()) {
-    if (!KNOWN.has(key)) throw new Error(`unknown ${SCHEME} option "${key}" (known: ${[...KNOWN].join(', ')})`);
+    if (!KNOWN.has(key)) throw new Error(`unknown ${scheme} option "${key}" (known: ${[...KNOWN].join(', ')})`);
   }
   // A '+' in a query reads as a space; accept both spellings.
   const fuse = (params.get('fuse') ?? 'xz').replace(' ', '+');
@@ -55,7 +80,8 @@ export function parseSourceUrl(providerUrl: string): IsotropicSourceOptions {
     voxel = [v[0], v[1], v[2]];
   }
   return {
-    datasetUrl: dataset.endsWith('/') ? dataset : `${dataset}/`,
+    format,
+    datasetUrl,
     model: params.get('model') ?? undefined,
     version: params.get('version') ?? undefined,
     fuse,
@@ -65,7 +91,7 @@ export function parseSourceUrl(providerUrl: string): IsotropicSourceOptions {
   };
 }
 
-export function formatSourceUrl(options: Omit<IsotropicSourceOptions, 'datasetUrl' | 'fuse' | 'axis' | 'missing'> & Partial<IsotropicSourceOptions> & {datasetUrl: string}): string {
+export function formatSourceUrl(options: Omit<IsotropicSourceOptions, 'format' | 'datasetUrl' | 'fuse' | 'axis' | 'missing'> & Partial<IsotropicSourceOptions> & {datasetUrl: string}): string {
   const params: string[] = [];
   if (options.model !== undefined) params.push(`model=${options.model}`);
   if (options.version) params.push(`version=${options.version}`);
@@ -74,7 +100,7 @@ export function formatSourceUrl(options: Omit<IsotropicSourceOptions, 'datasetUr
   if (options.voxel) params.push(`voxel=${options.voxel.join(',')}`);
   if (options.missing && options.missing !== 'error') params.push(`missing=${options.missing}`);
   const dataset = options.datasetUrl.replace(/\/$/, '');
-  return `${SCHEME}://${dataset}${params.length ? `?${params.join('&')}` : ''}`;
+  return `${schemeOf(options.format ?? 'zarr')}://${dataset}${params.length ? `?${params.join('&')}` : ''}`;
 }
 
 /** The model URL to use: the option resolved against the dataset, or the default location. */

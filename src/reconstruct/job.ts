@@ -109,19 +109,18 @@ export function jobDifferences(recorded: ReconstructJob, requested: ReconstructJ
 
 /**
  * The output's NGFF description before the pyramid: one isotropic level whose
- * voxel (0,0,0) centre is `origin` (src/io/anisotropic-volume.ts
- * isotropicOrigin), so the output lies on the grid of an isotropic acquisition
+ * voxel (0,0,0) centre is `origin` (src/input/placement.ts
+ * isotropicLevelOrigin), so the output lies on the grid of an isotropic acquisition
  * of the same sample. The input's attribution is carried over.
  */
-export function outputDescription(name: string, job: ReconstructJob, origin: Vec3, inputMetadata?: Record<string, unknown>): MultiscaleDescription {
+export function outputDescription(name: string, job: ReconstructJob, origin: Vec3, attribution?: string): MultiscaleDescription {
   const lateral = job.input.scale[2];
   const base: ScaleLevel = {path: '0', scale: [lateral, lateral, lateral], translation: origin};
-  const attribution = inputMetadata?.attribution;
   return {
     name,
     unit: job.input.unit,
     levels: [base],
-    metadata: {...(typeof attribution === 'string' ? {attribution} : {}), reconstruction: job},
+    metadata: {...(attribution ? {attribution} : {}), reconstruction: job},
   };
 }
 

@@ -1,15 +1,18 @@
 /**
- * The part of an anisotropic volume the viewer's training panel trains on:
- * every section of a lateral window around the current view (the default: the
- * tissue the user is looking at), or the whole volume when it fits in memory.
- * Read with zarrita through the same region reader the isotropic layer uses.
+ * What training reads from an input (src/input): the whole base level (CLI), or
+ * for the viewer's training panel every section of a lateral window around the
+ * current view (the default: the tissue the user is looking at), or the whole
+ * volume when it fits in memory. Read through the same region reader the
+ * isotropic layer uses, in the coarse-axis frame (its lateral planes are the
+ * training planes).
  */
-import * as zarr from 'zarrita';
 import type {Vec3} from '../io/ngff.ts';
-import {checkSpacing, coarseRatio, type AnisotropicInput} from '../io/anisotropic-input.ts';
-import {boxVoxels, type Box3} from '../chunk/box.ts';
+import type {AnisotropicInput} from '../input/types.ts';
+import type {OpenedInput} from '../input/open-input.ts';
+import {decodedBlockBytes} from '../input/block-region.ts';
+import {checkSpacing, coarseRatio} from '../input/placement.ts';
+import {boxSize, boxVoxels, type Box3} from '../chunk/box.ts';
 import {ByteBudgetCache} from '../chunk/byte-budget-cache.ts';
-import {decodedChunkBytes, strictChunkStore, zarrRegionReader, type DecodedChunk} from '../chunk/zarr-region.ts';
 import {framePermutation, frameReader, permuteVec} from '../chunk/permute.ts';
 import type {TrainingSource} from './session.ts';
 
@@ -21,6 +24,11 @@ export type RegionChoice =
   | {kind: 'view'; center: Vec3; size: number}
   | {kind: 'whole'};
 
+/** The whole base level in the coarse-axis frame (coarse, a, b). */
+export function wholeRegion(input: AnisotropicInput): Box3 {
+  return {start: [0, 0, 0], end: permuteVec(input.levels[0].shape, framePermutation(input.coarse))};
+}
+
 /**
  * The region in the coarse-axis frame (coarse, a, b): all sections, and either
  * the whole lateral extent or a `size`² window centred on the view (moved inside
@@ -28,10 +36,10 @@ export type RegionChoice =
  */
 export function trainingRegion(input: AnisotropicInput, choice: RegionChoice): Box3 {
   const perm = framePermutation(input.coarse);
-  const shape = permuteVec(input.levels[0].shape, perm);
-  let box: Box3 = {start: [0, 0, 0], end: [...shape] as Vec3};
+  let box = wholeRegion(input);
   if (choice.kind === 'view') {
     if (!(choice.size >= 16)) throw new Error(`the training window must be at least 16 voxels wide (got ${choice.size})`);
+    const shape = box.end;
     const center = permuteVec(choice.center, perm);
     const start = [0, 0, 0] as Vec3;
     const end = [shape[0], 0, 0] as Vec3;
@@ -52,28 +60,25 @@ export function trainingRegion(input: AnisotropicInput, choice: RegionChoice): B
 }
 
 /**
- * A training source over a region of the input's base level, in the coarse-axis
- * frame (its lateral planes are the training planes). `voxel` (x, y, z in the
- * input's unit) overrides the metadata's spacing, for data that lacks it.
+ * A training source over `box` (coarse-axis frame; default the whole base level)
+ * of an opened input. `voxel` (x, y, z in the input's unit) overrides the
+ * spacing, as the training panel's voxel-size fields do.
  */
-export function regionTrainingSource(input: AnisotropicInput, box: Box3, voxel?: [number, number, number]): TrainingSource {
-  const level = input.levels[0];
-  const scale: Vec3 = voxel ? [voxel[2], voxel[1], voxel[0]] : level.scale;
+export function regionTrainingSource(opened: OpenedInput, box: Box3 = wholeRegion(opened.input), voxel?: [number, number, number]): TrainingSource {
+  const {input} = opened;
+  const scale: Vec3 = voxel ? [voxel[2], voxel[1], voxel[0]] : input.levels[0].scale;
   checkSpacing(scale, input.coarse, input.unit);
-  const rho = coarseRatio(scale, input.coarse);
   const perm = framePermutation(input.coarse);
   return {
-    rho,
+    rho: coarseRatio(scale, input.coarse),
     unit: input.unit,
     dtype: input.dtype,
     scale: permuteVec(scale, perm),
     async read() {
-      const array = await zarr.open(zarr.root(strictChunkStore(new zarr.FetchStore(level.arrayUrl))), {kind: 'array'});
-      // Decoded chunks are used once: a cache as big as the region only shares loads in flight.
-      const cache = new ByteBudgetCache<DecodedChunk>(4 * boxVoxels(box) + 2 ** 26, decodedChunkBytes);
-      const read = frameReader(zarrRegionReader(array, cache, 'training'), perm);
-      const data = await read(box);
-      return {data, shape: [box.end[0] - box.start[0], box.end[1] - box.start[1], box.end[2] - box.start[2]]};
+      // Decoded blocks are used once: a cache as big as the region only shares loads in flight.
+      const cache = new ByteBudgetCache(4 * boxVoxels(box) + 2 ** 26, decodedBlockBytes);
+      const data = await frameReader(opened.reader(0, cache), perm)(box);
+      return {data, shape: boxSize(box)};
     },
   };
 }

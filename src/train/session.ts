@@ -5,8 +5,7 @@
  * training volume in memory.
  */
 import * as tf from '@tensorflow/tfjs';
-import {anisotropyOf, dtypeRange, readBaseLevel} from '../io/anisotropic-volume.ts';
-import type {OmeZarrVolume} from '../io/ome-zarr-reader.ts';
+import {dtypeRange} from '../chunk/dtype.ts';
 import type {Vec3} from '../io/ngff.ts';
 import {DEFAULT_PRESET, presetConfig} from '../model/config.ts';
 import {checkModelFits, createModel, disposeModel, type IsotropicModel, type ModelMetadata} from '../model/model.ts';
@@ -38,8 +37,8 @@ export interface PrepareTrainingOptions {
 }
 
 /**
- * Where the training data comes from: a whole OME-Zarr volume (CLI), or a region
- * the viewer's training panel reads around the current view.
+ * Where the training data comes from (src/train/region.ts): a whole input volume
+ * (CLI), or a region the viewer's training panel reads around the current view.
  */
 export interface TrainingSource {
   /** Coarse (z) spacing / lateral spacing. */
@@ -51,13 +50,7 @@ export interface TrainingSource {
   read(): Promise<{data: ArrayLike<number>; shape: Vec3}>;
 }
 
-export function omeZarrTrainingSource(vol: OmeZarrVolume): TrainingSource {
-  const {rho, unit} = anisotropyOf(vol);
-  return {rho, unit, dtype: vol.dtype, scale: vol.desc.levels[0].scale, read: () => readBaseLevel(vol)};
-}
-
-export async function prepareTraining(from: OmeZarrVolume | TrainingSource, opts: PrepareTrainingOptions): Promise<TrainingSession> {
-  const vol = 'desc' in from ? omeZarrTrainingSource(from) : from;
+export async function prepareTraining(vol: TrainingSource, opts: PrepareTrainingOptions): Promise<TrainingSession> {
   const {rho, unit} = vol;
   const fits = {rho, dtype: vol.dtype, channels: 1, name: opts.trainingData};
   const init = opts.initFrom ? await initialModel(opts.initFrom, opts.preset, (m) => checkModelFits(m, fits)) : undefined;

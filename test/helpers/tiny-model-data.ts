@@ -6,14 +6,13 @@
  */
 import {promises as fs} from 'node:fs';
 import path from 'node:path';
-import FileSystemStore from '@zarrita/storage/fs';
 import {initBackend} from '../../src/tf/backend.ts';
 import {presetConfig} from '../../src/model/config.ts';
 import {createModel, disposeModel} from '../../src/model/model.ts';
 import {saveModel} from '../../src/model/model-io.ts';
 import {fileHandler} from '../../src/model/file-store.ts';
-import {openOmeZarr} from '../../src/io/ome-zarr-reader.ts';
-import {readBaseLevel} from '../../src/io/anisotropic-volume.ts';
+import {openLocal} from './inputs.ts';
+import {readLevel} from '../../src/input/open-input.ts';
 import {computeNormalisation} from '../../src/train/data.ts';
 import {createOmeZarr, writeSlab} from '../../src/convert/ome-zarr-writer.ts';
 import type {Vec3} from '../../src/io/ngff.ts';
@@ -38,8 +37,8 @@ export interface TinyModelData {
 
 export async function makeTinyModelDataDir(): Promise<TinyModelData> {
   const dir = await tempDir('ngi-viewer-data-');
-  const example = await openOmeZarr(new FileSystemStore(EXAMPLE_VOLUME_DIR));
-  const base = await readBaseLevel(example);
+  const example = await openLocal(EXAMPLE_VOLUME_DIR);
+  const base = await readLevel(example);
   const [, ny, nx] = base.shape;
   const [cz, cy, cx] = CROP.shape;
   const data = new Uint8Array(cz * cy * cx);
@@ -48,11 +47,11 @@ export async function makeTinyModelDataDir(): Promise<TinyModelData> {
       for (let x = 0; x < cx; x++) data[(z * cy + y) * cx + x] = base.data[((z + CROP.start[0]) * ny + y + CROP.start[1]) * nx + x + CROP.start[2]];
     }
   }
-  const level = example.desc.levels[0];
+  const level = example.input.levels[0];
   const translation = level.translation.map((t, i) => t + CROP.start[i] * level.scale[i]) as Vec3;
   const [array] = await createOmeZarr(
     path.join(dir, CROP_VOLUME),
-    {name: 'medulla crop (FlyEM, Janelia)', unit: example.desc.unit, levels: [{path: '0', scale: level.scale, translation}]},
+    {name: 'medulla crop (FlyEM, Janelia)', unit: example.input.unit, levels: [{path: '0', scale: level.scale, translation}]},
     [{shape: CROP.shape, chunk: [16, 32, 32]}],
     'uint8',
   );

@@ -2,14 +2,15 @@ import {after, before, describe, it} from 'node:test';
 import assert from 'node:assert/strict';
 import {promises as fs} from 'node:fs';
 import path from 'node:path';
-import FileSystemStore from '@zarrita/storage/fs';
 import {initBackend} from '../../src/tf/backend.ts';
 import {presetConfig, sizeMultiple} from '../../src/model/config.ts';
 import * as tf from '@tensorflow/tfjs';
 import {createModel, disposeModel, predict, type IsotropicModel} from '../../src/model/model.ts';
 import {measureForwardMemory, pixelsWithin} from '../../src/model/memory.ts';
-import {openOmeZarr} from '../../src/io/ome-zarr-reader.ts';
-import {readBaseLevel} from '../../src/io/anisotropic-volume.ts';
+import {openLocal, readLocalBase} from '../helpers/inputs.ts';
+import {MissingChunkError} from '../../src/input/store.ts';
+import {decodedBlockBytes} from '../../src/input/block-region.ts';
+import type {DecodedBlock} from '../../src/input/types.ts';
 import {reconstructVolume} from '../../src/infer/volume.ts';
 import {upsampleZ, isotropicPositions} from '../../src/resample/axial.ts';
 import {boxSize, cropBox, type Box3} from '../../src/chunk/box.ts';
@@ -18,7 +19,6 @@ import {contextRange, isotropicGrid, planChunk} from '../../src/chunk/plan.ts';
 import {computeIsotropicChunk, type RegionReader} from '../../src/chunk/compute.ts';
 import {ByteBudgetCache} from '../../src/chunk/byte-budget-cache.ts';
 import {ExclusiveQueue} from '../../src/chunk/exclusive-queue.ts';
-import {decodedChunkBytes, MissingChunkError, strictChunkStore, zarrRegionReader, type DecodedChunk} from '../../src/chunk/zarr-region.ts';
 import {toDtype} from '../../src/chunk/dtype.ts';
 import type {Vec3} from '../../src/io/ngff.ts';
 import {tempDir} from '../helpers/fixtures.ts';
@@ -97,8 +97,7 @@ describe('chunk computation agrees with the whole-volume pass', () => {
 
   before(async () => {
     await initBackend(['wasm']);
-    const vol = await openOmeZarr(new FileSystemStore(EXAMPLE));
-    const base = await readBaseLevel(vol);
+    const base = await readLocalBase(EXAMPLE);
     const [, by, bx] = base.shape;
     volume = new Float32Array(shape[0] * shape[1] * shape[2]);
     for (let z = 0; z < shape[0]; z++) {
@@ -338,10 +337,9 @@ describe('reading input chunks through zarrita', () => {
   after(() => fs.rm(dir, {recursive: true, force: true}));
 
   it('reads boxes across chunk borders; a missing or corrupt chunk fails only the boxes that need it', async () => {
-    const vol = await openOmeZarr(strictChunkStore(new FileSystemStore(dir)));
-    const cache = new ByteBudgetCache<DecodedChunk>(64 << 20, decodedChunkBytes);
-    const read = zarrRegionReader(vol.arrays[0], cache, 'test');
-    const reference = await readBaseLevel(await openOmeZarr(new FileSystemStore(EXAMPLE)));
+    const cache = new ByteBudgetCache<DecodedBlock>(64 << 20, decodedBlockBytes);
+    const read = (await openLocal(dir)).reader(0, cache);
+    const reference = await readLocalBase(EXAMPLE);
     const box: Box3 = {start: [10, 30, 50], end: [40, 60, 70]}; // inside chunk (0,0,0)
     const got = await read(box);
     const want = cropBox(reference.data, {start: [0, 0, 0], end: reference.shape}, box);
@@ -356,8 +354,7 @@ describe('reading input chunks through zarrita', () => {
   });
 
   it('with missing: fill, an absent chunk reads as the fill value', async () => {
-    const vol = await openOmeZarr(strictChunkStore(new FileSystemStore(dir), 'fill'));
-    const read = zarrRegionReader(vol.arrays[0], new ByteBudgetCache<DecodedChunk>(1 << 20, decodedChunkBytes), 'fill');
+    const read = (await openLocal(dir, {missing: 'fill'})).reader(0, new ByteBudgetCache<DecodedBlock>(1 << 20, decodedBlockBytes));
     const got = await read({start: [0, 64, 64], end: [2, 66, 66]});
     assert.deepEqual([...got], new Array(8).fill(0));
   });

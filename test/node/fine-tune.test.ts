@@ -6,7 +6,8 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import {initBackend} from '../../src/tf/backend.ts';
 import {convertStack} from '../../src/convert/convert.ts';
-import {openVolume} from '../../src/cli/open-volume.ts';
+import {regionTrainingSource} from '../../src/train/region.ts';
+import {openLocal} from '../helpers/inputs.ts';
 import {trainCommand} from '../../src/cli/train-command.ts';
 import {presetConfig} from '../../src/model/config.ts';
 import {createModel, disposeModel, type IsotropicModel, type ModelMetadata} from '../../src/model/model.ts';
@@ -55,7 +56,7 @@ describe('fine-tuning from an existing model (wasm, tiny preset)', () => {
 
   it('starts from the init model\'s weights, config and normalisation, and records the lineage', async () => {
     const expected = await loadModel(fileHandler(initDir));
-    const session = await prepareTraining(await openVolume(volumePath), {trainingData: 'aniso.ome.zarr', initFrom: await loadModel(fileHandler(path.join(initDir, 'model.json')))});
+    const session = await prepareTraining(regionTrainingSource(await openLocal(volumePath)), {trainingData: 'aniso.ome.zarr', initFrom: await loadModel(fileHandler(path.join(initDir, 'model.json')))});
     const {model} = session;
     assert.deepEqual(session.optimizerState, {});
     assert.deepEqual(await weights(model), await weights(expected.model));
@@ -82,7 +83,7 @@ describe('fine-tuning from an existing model (wasm, tiny preset)', () => {
   });
 
   it('a resumed fine-tuning run continues where it stopped: same data, schedule and (to float rounding) weights', async () => {
-    const start = async () => prepareTraining(await openVolume(volumePath), {trainingData: 'aniso.ome.zarr', initFrom: await loadModel(fileHandler(initDir))});
+    const start = async () => prepareTraining(regionTrainingSource(await openLocal(volumePath)), {trainingData: 'aniso.ome.zarr', initFrom: await loadModel(fileHandler(initDir))});
     const straight = await start();
     const t1 = new Trainer(straight.model, straight.volume, options);
     await t1.run();
@@ -96,7 +97,7 @@ describe('fine-tuning from an existing model (wasm, tiny preset)', () => {
       },
     });
     await t2.run();
-    const resumed = await prepareTraining(await openVolume(volumePath), {
+    const resumed = await prepareTraining(regionTrainingSource(await openLocal(volumePath)), {
       trainingData: 'aniso.ome.zarr',
       resumeFrom: await modelFromArtifacts(saved!),
       initFrom: await loadModel(fileHandler(initDir)),
@@ -116,7 +117,7 @@ describe('fine-tuning from an existing model (wasm, tiny preset)', () => {
   });
 
   it('rejects a conflicting preset and a model that does not fit the data', async () => {
-    const vol = await openVolume(volumePath);
+    const vol = regionTrainingSource(await openLocal(volumePath));
     await assert.rejects(
       prepareTraining(vol, {trainingData: 'a', preset: 'default', initFrom: await loadModel(fileHandler(initDir))}),
       /preset "default" conflicts with the init model, a "tiny" model/,

@@ -1,13 +1,12 @@
 import {describe, it} from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import FileSystemStore from '@zarrita/storage/fs';
-import {openOmeZarr} from '../../src/io/ome-zarr-reader.ts';
-import {isotropicChunkToModel, isotropicLevelOrigin, isotropicLevelShape, type InputLevel} from '../../src/io/anisotropic-input.ts';
+import {isotropicChunkToModel, isotropicLevelOrigin, isotropicLevelShape} from '../../src/input/placement.ts';
+import type {InputLevel} from '../../src/input/types.ts';
+import {openLocal} from '../helpers/inputs.ts';
 
 async function levels(name: string): Promise<InputLevel[]> {
-  const vol = await openOmeZarr(new FileSystemStore(path.resolve('examples', name)));
-  return vol.desc.levels.map((l, i) => ({arrayUrl: l.path, shape: vol.arrays[i].shape as InputLevel['shape'], scale: l.scale, translation: l.translation, rho: l.scale[0] / l.scale[2]}));
+  return (await openLocal(path.resolve('examples', name), {}, {requireAnisotropic: false})).input.levels;
 }
 
 describe('where isotropic voxels land', () => {
@@ -30,7 +29,7 @@ describe('where isotropic voxels land', () => {
       for (const j of [0, 1, 7]) {
         for (let d = 0; d < 3; d++) {
           const world = (scale * (j + 0.5) + translation[d]) * lateral0; // voxel centre
-          assert.ok(Math.abs(world - (origin[2 - d] + j * level.scale[2])) < 1e-9, `level ${level.arrayUrl} axis ${d} voxel ${j}`);
+          assert.ok(Math.abs(world - (origin[2 - d] + j * level.scale[2])) < 1e-9, `level ${level.location} axis ${d} voxel ${j}`);
         }
       }
     }
@@ -39,7 +38,7 @@ describe('where isotropic voxels land', () => {
   });
 
   it('a coarse x axis: x gains the factor ρ and the shift, y and z stay', () => {
-    const level: InputLevel = {arrayUrl: '0/', shape: [100, 80, 20], scale: [8, 8, 30], translation: [4, 4, 11], rho: 30 / 8};
+    const level: InputLevel = {location: '0/', chunks: [64, 64, 64], shape: [100, 80, 20], scale: [8, 8, 30], translation: [4, 4, 11], rho: 30 / 8};
     assert.deepEqual(isotropicLevelShape(level, 'x'), [100, 80, 75]);
     assert.deepEqual(isotropicLevelOrigin(level, 'x'), [4, 4, 11 - (8 * (30 / 8 - 1)) / 2]);
     const {scale, translation} = isotropicChunkToModel(level, level, 'x');

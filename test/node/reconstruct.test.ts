@@ -9,7 +9,8 @@ import FileSystemStore from '@zarrita/storage/fs';
 import {initBackend} from '../../src/tf/backend.ts';
 import {UserError} from '../../src/errors.ts';
 import {openOmeZarr} from '../../src/io/ome-zarr-reader.ts';
-import {isotropicOrigin} from '../../src/io/anisotropic-volume.ts';
+import {isotropicLevelOrigin} from '../../src/input/placement.ts';
+import {openLocal} from '../helpers/inputs.ts';
 import type {Vec3} from '../../src/io/ngff.ts';
 import {loadModel} from '../../src/model/model-io.ts';
 import {fileHandler} from '../../src/model/file-store.ts';
@@ -98,7 +99,7 @@ describe('reconstruct: blocks, chunks and shards', () => {
     const g = reconstructGeometry(aniso.shape, 4, {chunk: 64, fuse: 'xz', halo: 32, multiple: 32});
     const level = aniso.desc.levels[0];
     const job = makeJob({location: EXAMPLE, shape: aniso.shape, dtype: 'uint8', scale: level.scale, translation: level.translation, unit: 'nanometer', rho: 4}, {config: {preset: 'default'}, rho: 4, steps: 1} as never, g);
-    const desc = outputDescription('medulla', job, isotropicOrigin(aniso), aniso.desc.metadata);
+    const desc = outputDescription('medulla', job, isotropicLevelOrigin((await openLocal(EXAMPLE)).input.levels[0]), aniso.desc.metadata?.attribution as string);
     assert.deepEqual(desc.levels[0].scale, truth.desc.levels[0].scale);
     assert.deepEqual(desc.levels[0].translation, truth.desc.levels[0].translation);
     assert.deepEqual(g.grid.shape.slice(1), truth.shape.slice(1));
@@ -157,7 +158,7 @@ describe('reconstruct (Node, wasm, tiny model, crops of the example)', () => {
     assert.deepEqual(l0.scale, [10, 10, 10]);
     // Section 20 of the example sits at 15 + 20·40 nm; its isotropic slice 0 at 800 nm = slice 80 of medulla-iso.
     assert.deepEqual(l0.translation, [800, 1000, 1000]);
-    assert.deepEqual(l0.translation, isotropicOrigin(await openOmeZarr(new FileSystemStore(input))));
+    assert.deepEqual(l0.translation, isotropicLevelOrigin((await openLocal(input)).input.levels[0]));
     assert.deepEqual(l1.scale, [20, 20, 20]);
     assert.deepEqual(l1.translation, [805, 1005, 1005]);
     assert.ok(vol.desc.levels.length >= 2);
@@ -296,7 +297,7 @@ describe('reconstruct (Node, wasm, tiny model, crops of the example)', () => {
     await assert.rejects(run(reference, {resume: true, chunk: 32}), userError(/different reconstruction.*chunk/));
     await assert.rejects(run(path.join(dir, 'x3.zarr'), {overwrite: true, shard: {index: 0, count: 2}}), userError(/--overwrite cannot be combined with --shard/));
     await assert.rejects(run(path.join(dir, 'x4.zarr'), {}, path.join(dir, 'no-input.zarr')), userError(/no input at/));
-    await assert.rejects(run(path.join(dir, 'x5.zarr'), {}, modelDir), userError(/cannot open .* as an OME-Zarr volume/));
+    await assert.rejects(run(path.join(dir, 'x5.zarr'), {}, modelDir), userError(/no volume at .*: found none of precomputed's info, N5's attributes.json, Zarr's/));
     await assert.rejects(finalizeOutput(path.join(dir, 'never-written.zarr')), userError(/no output store/));
     // A hole in the input is named, not reconstructed as black.
     const holey = path.join(dir, 'holey.ome.zarr');

@@ -2,7 +2,7 @@ import {describe, it} from 'node:test';
 import assert from 'node:assert/strict';
 import {promises as fs} from 'node:fs';
 import path from 'node:path';
-import {formatSourceUrl, modelUrlFor, parseSourceUrl} from '../../src/io/source-url.ts';
+import {formatSourceUrl, modelUrlFor, parseSourceUrl, splitIsotropicSource} from '../../src/io/source-url.ts';
 import {EXAMPLE_VOLUME, viewState} from '../../src/serve/example-view.ts';
 
 describe('isotropic layer source URL', () => {
@@ -18,6 +18,20 @@ describe('isotropic layer source URL', () => {
     assert.deepEqual(parseSourceUrl(formatSourceUrl(o).slice('isotropic+zarr://'.length)), o);
   });
 
+  it('one scheme per format; bucket URLs are read over their HTTPS endpoints, model paths resolve against those', () => {
+    const o = parseSourceUrl('gs://my-bucket/fafb/v14?model=none', 'precomputed');
+    assert.equal(o.format, 'precomputed');
+    assert.equal(o.datasetUrl, 'https://storage.googleapis.com/my-bucket/fafb/v14/');
+    assert.equal(formatSourceUrl(o), 'isotropic+precomputed://https://storage.googleapis.com/my-bucket/fafb/v14?model=none');
+    const n5 = parseSourceUrl('s3://janelia-cosem/jrc_hela-2/jrc_hela-2.n5/em/fibsem-uint16', 'n5');
+    assert.equal(n5.datasetUrl, 'https://janelia-cosem.s3.amazonaws.com/jrc_hela-2/jrc_hela-2.n5/em/fibsem-uint16/');
+    assert.equal(modelUrlFor(n5), 'https://janelia-cosem.s3.amazonaws.com/jrc_hela-2/jrc_hela-2.n5/em/fibsem-uint16/isotropic-models/latest/model.json');
+    assert.deepEqual(splitIsotropicSource('isotropic+n5://http://h/v.n5?axis=x'), {format: 'n5', providerUrl: 'http://h/v.n5?axis=x'});
+    assert.deepEqual(splitIsotropicSource('isotropic+zarr://http://h/v.zarr'), {format: 'zarr', providerUrl: 'http://h/v.zarr'});
+    assert.equal(splitIsotropicSource('isotropic+tiff://http://h/v.tif'), undefined);
+    assert.equal(splitIsotropicSource('zarr://http://h/v.zarr'), undefined);
+  });
+
   it('resolves the model against the dataset, with a default location', () => {
     assert.equal(modelUrlFor(parseSourceUrl('http://h/data/v.zarr?model=../models/m/')), 'http://h/data/models/m/model.json');
     assert.equal(modelUrlFor(parseSourceUrl('http://h/data/v.zarr?model=https://x/y/model.json')), 'https://x/y/model.json');
@@ -26,7 +40,8 @@ describe('isotropic layer source URL', () => {
   });
 
   it('rejects bad input with a clear message', () => {
-    assert.throws(() => parseSourceUrl('/local/path.zarr'), /needs the http\(s\) URL/);
+    assert.throws(() => parseSourceUrl('/local/path.zarr'), /needs the http\(s\), gs:\/\/ or s3:\/\/ URL of an anisotropic volume/);
+    assert.throws(() => parseSourceUrl('ftp://h/v', 'n5'), /isotropic\+n5 needs the http\(s\), gs:\/\/ or s3:\/\/ URL.*isotropic\+n5:\/\/https:\/\/host\/data\/volume\.n5/);
     assert.throws(() => parseSourceUrl('http://h/v.zarr?modle=x'), /unknown isotropic\+zarr option "modle"/);
     assert.throws(() => parseSourceUrl('http://h/v.zarr?fuse=yz'), /fuse must be xz or xz\+yz/);
     assert.throws(() => parseSourceUrl('http://h/v.zarr?voxel=10,10'), /voxel must be three positive spacings/);

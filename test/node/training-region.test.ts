@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import {promises as fs} from 'node:fs';
 import path from 'node:path';
 import {startServer, type RunningServer} from '../../src/serve/server.ts';
-import {openAnisotropicInput, type AnisotropicInput} from '../../src/io/anisotropic-input.ts';
+import {openInput} from '../../src/input/open-input.ts';
+import type {AnisotropicInput} from '../../src/input/types.ts';
 import {MAX_REGION_VOXELS, regionTrainingSource, trainingRegion} from '../../src/train/region.ts';
 import {tempDir} from '../helpers/fixtures.ts';
 import {writeVolume} from '../helpers/reconstruct-fixtures.ts';
@@ -17,7 +18,7 @@ const SHAPE = [12, 80, 100] as const;
 const value = (z: number, y: number, x: number) => (z * 31 + y * 7 + x * 3) % 251;
 
 function input(shape: [number, number, number], coarse: 'x' | 'y' | 'z' = 'z'): AnisotropicInput {
-  return {name: 't', coarse, unit: 'nanometer', dtype: 'uint8', chunks: shape, levels: [{arrayUrl: '', shape, scale: [40, 10, 10], translation: [0, 0, 0], rho: 4}]};
+  return {format: 'zarr', name: 't', coarse, unit: 'nanometer', dtype: 'uint8', chunks: shape, levels: [{location: '', chunks: shape, shape, scale: [40, 10, 10], translation: [0, 0, 0], rho: 4}]};
 }
 
 describe('training region (the training panel reads the view’s neighbourhood)', () => {
@@ -51,10 +52,10 @@ describe('training region (the training panel reads the view’s neighbourhood)'
     assert.deepEqual(trainingRegion(input([12, 80, 100], 'x'), {kind: 'view', center: [6, 40, 50], size: 8 * 2}), {start: [0, 0, 32], end: [100, 12, 48]});
   });
 
-  it('reads exactly the window’s voxels over HTTP with zarrita; ρ and spacing from metadata or from the panel', async () => {
+  it('reads exactly the window’s voxels over HTTP through the input seam; ρ and spacing from metadata or from the panel', async () => {
     const url = `${server.origin}/data/vol.ome.zarr/`;
-    const vol = await openAnisotropicInput(url);
-    const box = trainingRegion(vol, {kind: 'view', center: [6, 40, 50], size: 40});
+    const vol = await openInput({location: url, axis: 'z', missing: 'error'});
+    const box = trainingRegion(vol.input, {kind: 'view', center: [6, 40, 50], size: 40});
     const source = regionTrainingSource(vol, box);
     assert.equal(source.rho, 4);
     assert.deepEqual(source.scale, [40, 10, 10]);

@@ -1,30 +1,26 @@
 /**
  * The page `reconstruct --browser` runs in headless Chromium: the same block
- * computation as in Node (src/reconstruct/compute-block.ts over src/chunk), on
+ * computation as in Node (src/reconstruct/compute-block.ts over src/chunk/block.ts), on
  * WebGPU (or the best backend the browser has). Node plans, skips finished
  * chunks and writes; the page reads the input over HTTP and computes the blocks
  * Node asks for (`ngReconstructInit`, `ngReconstructBlock`, `ngReconstructAbort`).
  */
-import * as zarr from 'zarrita';
 import {initBackend} from '../../tf/backend.ts';
-import {openOmeZarr} from '../../io/ome-zarr-reader.ts';
-import type {Vec3} from '../../io/ngff.ts';
+import {openInput} from '../../input/open-input.ts';
+import {decodedBlockBytes} from '../../input/block-region.ts';
+import type {InputSpec} from '../../input/types.ts';
 import {modelFromArtifacts} from '../../model/model-io.ts';
 import {artifactsFromJson, type ArtifactsJson} from '../../model/artifacts-json.ts';
 import {ByteBudgetCache} from '../../chunk/byte-budget-cache.ts';
-import {isotropicGrid} from '../../chunk/plan.ts';
 import type {Box3} from '../../chunk/box.ts';
 import type {ChunkTimings} from '../../chunk/compute.ts';
-import {decodedChunkBytes, strictChunkStore, zarrRegionReader, type DecodedChunk} from '../../chunk/zarr-region.ts';
 import {blockComputer, voxelBytes, type BlockComputer, type BlockSettings} from '../../reconstruct/compute-block.ts';
 
 export interface BrowserReconstructInit {
-  /** The anisotropic OME-Zarr group, as served to the page. */
-  volumeUrl: string;
+  /** The anisotropic input, as served to the page. */
+  input: InputSpec;
   wasmPaths: string;
   model: ArtifactsJson;
-  inputShape: Vec3;
-  rho: number;
   cacheBytes: number;
   settings: BlockSettings;
 }
@@ -47,10 +43,11 @@ let controller = new AbortController();
 
 page.ngReconstructInit = async (req) => {
   const {backend, notice} = await initBackend(undefined, {wasmPaths: req.wasmPaths});
-  const vol = await openOmeZarr(strictChunkStore(new zarr.FetchStore(req.volumeUrl)));
+  const opened = await openInput(req.input);
   const {model} = await modelFromArtifacts(artifactsFromJson(req.model));
-  const cache = new ByteBudgetCache<DecodedChunk>(req.cacheBytes, decodedChunkBytes);
-  compute = blockComputer(isotropicGrid(req.inputShape, req.rho), model, zarrRegionReader(vol.arrays[0], cache, 'input'), req.settings);
+  const level = opened.input.levels[0];
+  const read = opened.reader(0, new ByteBudgetCache(req.cacheBytes, decodedBlockBytes));
+  compute = blockComputer({shape: level.shape, rho: level.rho, coarse: opened.input.coarse, read}, model, req.settings);
   return {backend, notice};
 };
 

@@ -5,16 +5,18 @@
  * exposes (`ngTrainProgress`, `ngTrainCheckpoint`).
  */
 import * as tf from '@tensorflow/tfjs';
-import * as zarr from 'zarrita';
 import {initBackend} from '../../tf/backend.ts';
-import {openOmeZarr} from '../../io/ome-zarr-reader.ts';
+import {openInput} from '../../input/open-input.ts';
+import type {InputSpec} from '../../input/types.ts';
+import {regionTrainingSource} from '../../train/region.ts';
 import {modelArtifacts, modelFromArtifacts} from '../../model/model-io.ts';
 import {artifactsFromJson, artifactsToJson, type ArtifactsJson} from '../../model/artifacts-json.ts';
 import {prepareTraining} from '../../train/session.ts';
 import {Trainer, type TrainOptions, type TrainProgress} from '../../train/trainer.ts';
 
 export interface BrowserTrainRequest {
-  volumeUrl: string;
+  /** The input, as served to the page. */
+  input: InputSpec;
   wasmPaths: string;
   preset?: string;
   trainingData: string;
@@ -35,8 +37,8 @@ let current: Trainer | undefined;
 
 page.ngTrain = async (req) => {
   const {backend, notice} = await initBackend(undefined, {wasmPaths: req.wasmPaths});
-  const vol = await openOmeZarr(new zarr.FetchStore(req.volumeUrl));
-  const session = await prepareTraining(vol, {
+  const opened = await openInput(req.input);
+  const session = await prepareTraining(regionTrainingSource(opened), {
     preset: req.preset,
     seed: req.train.seed,
     trainingData: req.trainingData,

@@ -1,0 +1,71 @@
+/**
+ * The one pipeline from an input level to isotropic voxels: the viewer's chunk
+ * worker, batch reconstruction (Node and the --browser page) and evaluation all
+ * compute a block through `computeIsotropicBlock`, so they give the same numbers
+ * by construction and no format ever reaches this far. Boxes and data are in
+ * stored z, y, x order; volumes whose coarse axis is not z are computed in the
+ * coarse-axis frame (permute.ts) and transposed back.
+ */
+import type {Vec3} from '../io/ngff.ts';
+import type {IsotropicModel} from '../model/model.ts';
+import {sizeMultiple} from '../model/config.ts';
+import type {PlaneInferenceOptions} from '../infer/planes.ts';
+import {boxSize, type Box3} from './box.ts';
+import {computeIsotropicChunk, type ChunkTimings, type RegionReader} from './compute.ts';
+import {toDtype, type VoxelArray} from './dtype.ts';
+import {framePermutation, frameReader, inversePermutation, permuteBox, permuteVec, transposeVolume, type CoarseAxis} from './permute.ts';
+import {isotropicGrid, planChunk, type Fusion, type IsotropicGrid} from './plan.ts';
+
+/** An input level as the pipeline needs it. */
+export interface BlockInput {
+  /** Input level shape, stored z, y, x. */
+  shape: Vec3;
+  /** Coarse spacing / lateral spacing. */
+  rho: number;
+  coarse: CoarseAxis;
+  /** Reads stored boxes of the level (src/input's reader). */
+  read: RegionReader;
+}
+
+export interface BlockOptions {
+  fuse: Fusion;
+  /** Interpolation without a model (with one, the model's own). Default cubic. */
+  interpolation?: 'cubic' | 'linear';
+  /** Network context each side of the output (default: the model's size multiple, as the viewer uses it). */
+  halo?: number;
+  plane?: Partial<PlaneInferenceOptions>;
+  signal?: AbortSignal;
+  /** Output data type; undefined: raw float intensities. */
+  dtype?: string;
+}
+
+export interface BlockResult {
+  /** The block's voxels, C order over the box (stored z, y, x) clipped to the volume. */
+  data: VoxelArray;
+  networkPixels: number;
+  timings: ChunkTimings;
+}
+
+/** The isotropic grid in the coarse-axis frame, and the permutation to it. */
+export function blockFrame(input: Pick<BlockInput, 'shape' | 'rho' | 'coarse'>): {frame: Vec3; grid: IsotropicGrid} {
+  const frame = framePermutation(input.coarse);
+  return {frame, grid: isotropicGrid(permuteVec(input.shape, frame), Math.max(1, input.rho))};
+}
+
+/** Computes the isotropic voxels of `box` (stored order, isotropic voxel indices). */
+export async function computeIsotropicBlock(input: BlockInput, box: Box3, model: IsotropicModel | undefined, options: BlockOptions): Promise<BlockResult> {
+  const {frame, grid} = blockFrame(input);
+  const multiple = model ? sizeMultiple(model.metadata.config) : 1;
+  const halo = model ? (options.halo ?? multiple) : 0;
+  const interpolation = options.interpolation ?? 'cubic';
+  // Plans always take cubic margins, whatever the interpolation: the same reads, the same numbers.
+  const plan = planChunk(grid, permuteBox(box, frame), {halo, multiple, fuse: options.fuse, interpolation: 'cubic'});
+  const result = await computeIsotropicChunk(plan, frameReader(input.read, frame), model, {
+    fuse: options.fuse,
+    interpolation,
+    plane: options.plane,
+    signal: options.signal,
+  });
+  const stored = transposeVolume(result.data, boxSize(plan.output), inversePermutation(frame));
+  return {data: options.dtype ? toDtype(stored, options.dtype) : stored, networkPixels: result.networkPixels, timings: result.timings};
+}

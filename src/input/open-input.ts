@@ -1,0 +1,130 @@
+/**
+ * The input seam: one call opens any supported store into an AnisotropicInput
+ * (physical terms, every level) and gives a RegionReader per level. The chunk
+ * worker, the training panel and every CLI command read input through here
+ * only, so a new format is one module in FORMATS and nothing else changes.
+ */
+import type {Vec3} from '../io/ngff.ts';
+import {ByteBudgetCache} from '../chunk/byte-budget-cache.ts';
+import {boxVoxels} from '../chunk/box.ts';
+import type {RegionReader} from '../chunk/compute.ts';
+import {blockRegionReader, decodedBlockBytes} from './block-region.ts';
+import {checkAnisotropic, checkSpacing, coarseRatio} from './placement.ts';
+import {openStore, type LocalStoreFactory} from './store.ts';
+import type {AnisotropicInput, DecodedBlock, FormatName, FormatVolume, InputSpec, InputStore, VolumeFormat} from './types.ts';
+import {zarrFormat} from './zarr.ts';
+import {n5Format} from './n5.ts';
+import {precomputedFormat} from './precomputed.ts';
+
+/** Detection order: the formats' metadata files are distinct, precomputed's `info` is the cheapest probe. */
+export const FORMATS: Record<FormatName, VolumeFormat> = {precomputed: precomputedFormat, n5: n5Format, zarr: zarrFormat};
+
+/** Data types the isotropic layer computes and writes back. */
+export const SUPPORTED_DTYPES = ['uint8', 'uint16', 'float32'];
+
+export interface OpenedInput {
+  spec: InputSpec;
+  input: AnisotropicInput;
+  /** A reader of level `level` whose decoded blocks live in `cache` (shared by all readers of a worker or process). */
+  reader(level: number, cache: ByteBudgetCache<DecodedBlock>): RegionReader;
+}
+
+export interface OpenInputOptions {
+  /** Opens local paths (Node only). Without it, only URLs are accepted. */
+  localStore?: LocalStoreFactory;
+  /** Refuse volumes that are isotropic already (default true; false for a ground-truth volume). */
+  requireAnisotropic?: boolean;
+  signal?: AbortSignal;
+}
+
+export async function openInput(spec: InputSpec, options: OpenInputOptions = {}): Promise<OpenedInput> {
+  const {store, root} = openStore(spec.location, options.localStore);
+  const format = spec.format ? FORMATS[spec.format] : await detectFormat(store, root);
+  let volume: FormatVolume;
+  try {
+    volume = await format.open(store, root);
+  } catch (e) {
+    throw new Error(`cannot open ${root} as ${formatTitle(format.name)}: ${(e as Error).message}`);
+  }
+  const input = physicalInput(volume, spec, root);
+  checkInput(input, spec, options.requireAnisotropic ?? true);
+  return {
+    spec,
+    input,
+    reader: (level, cache) => blockRegionReader(volume.levels[level], cache, `${root}#${level}`, spec.missing),
+  };
+}
+
+/** The whole of one level in memory, float32 C order (z, y, x): for training- and evaluation-sized volumes. */
+export async function readLevel(opened: OpenedInput, level = 0, signal?: AbortSignal): Promise<{data: Float32Array; shape: Vec3}> {
+  const shape = opened.input.levels[level].shape;
+  const box = {start: [0, 0, 0] as Vec3, end: shape};
+  // Blocks are used once: the cache only shares loads in flight.
+  const cache = new ByteBudgetCache(4 * boxVoxels(box) + 2 ** 26, decodedBlockBytes);
+  return {data: await opened.reader(level, cache)(box, signal), shape};
+}
+
+export async function detectFormat(store: InputStore, root: string): Promise<VolumeFormat> {
+  for (const format of Object.values(FORMATS)) {
+    if (await format.detect(store)) return format;
+  }
+  throw new Error(`no volume at ${root}: found none of precomputed's info, N5's attributes.json, Zarr's zarr.json/.zgroup/.zarray`);
+}
+
+export function formatTitle(name: FormatName): string {
+  return name === 'precomputed' ? 'neuroglancer precomputed' : name === 'n5' ? 'N5' : 'Zarr';
+}
+
+/**
+ * Levels in physical terms. A `voxel` option wins over the metadata (for data
+ * whose metadata is missing or wrong) and scales every level by its factors.
+ */
+function physicalInput(volume: FormatVolume, spec: InputSpec, root: string): AnisotropicInput {
+  const base = volume.levels[0];
+  let unit = volume.unit ?? '';
+  let spacing: (i: number) => Vec3;
+  if (spec.voxel) {
+    const [vx, vy, vz] = spec.voxel;
+    unit = 'nanometer';
+    spacing = (i) => volume.levels[i].factors.map((f, d) => f * [vz, vy, vx][d]) as Vec3;
+  } else if (base.spacing) {
+    spacing = (i) => volume.levels[i].spacing ?? (volume.levels[i].factors.map((f, d) => f * base.spacing![d]) as Vec3);
+    if (!unit) unit = 'nanometer';
+  } else {
+    const what = volume.format === 'zarr' ? 'is a plain Zarr array without voxel sizes' : 'has no voxel size in its metadata';
+    throw new Error(`${root} ${what}: add the option voxel=x,y,z (nm)`);
+  }
+  const levels = volume.levels.map((level, i) => {
+    const scale = spacing(i);
+    return {
+      location: level.location,
+      shape: level.shape,
+      chunks: level.blockShape,
+      scale,
+      translation: level.origin.map((o, d) => o * scale[d]) as Vec3,
+      rho: coarseRatio(scale, spec.axis),
+    };
+  });
+  return {
+    format: volume.format,
+    name: volume.name,
+    coarse: spec.axis,
+    unit,
+    dtype: volume.dtype,
+    chunks: base.blockShape,
+    levels,
+    ...(volume.attribution ? {attribution: volume.attribution} : {}),
+  };
+}
+
+function checkInput(input: AnisotropicInput, spec: InputSpec, requireAnisotropic: boolean): void {
+  if (!SUPPORTED_DTYPES.includes(input.dtype)) {
+    throw new Error(`unsupported data type ${input.dtype} (supported: ${SUPPORTED_DTYPES.join(', ')})`);
+  }
+  const base = input.levels[0];
+  if (base.shape.some((n) => n < 2)) throw new Error(`volume of shape ${base.shape.join('×')} (z×y×x) is not 3-D data (a dimension has fewer than 2 voxels)`);
+  if (requireAnisotropic) {
+    checkSpacing(base.scale, spec.axis, input.unit);
+    checkAnisotropic(base.scale, spec.axis, input.unit);
+  }
+}
