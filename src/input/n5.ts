@@ -3,51 +3,21 @@
  * s1, … (found by probing s<i>/attributes.json: over HTTP there is no listing).
  * N5 lists dimensions x, y, z (x fastest); everything here leaves in z, y, x.
  *
- * Voxel size: neuroglancer, n5-viewer/BigDataViewer and N5 Spark each write it
- * their own way; this reader combines them in this order of precedence.
- * - Base voxel size (full resolution): from the root's attributes.json, else
- *   from s0's. Within one attributes.json, n5-viewer/BigDataViewer's
- *   `pixelResolution` ({dimensions, unit}, or a plain array in its older
- *   form) comes before neuroglancer's `resolution` + `units`, as neuroglancer
- *   itself reads them (its pixelResolution replaces resolution). Each number
- *   list keeps the unit written next to it: pixelResolution.unit (else
- *   `units`, else µm, n5-viewer's default); `units` for resolution (else nm,
- *   neuroglancer's default).
- * - Level factors: the dataset's own `downsamplingFactors` (n5-viewer, N5
- *   Spark), else the group's `scales[i]` (neuroglancer, n5-viewer), else the
- *   group's `downsamplingFactors[i]`, else 1, 1, 1 for s0 and, only when
- *   nothing says, base dimensions / level dimensions for the others.
- * - Level spacing = base × factors. A dataset that states its own voxel size is
- *   checked loosely: equal to base × factors, or to the base itself (N5 Spark
- *   and n5-ij copy the base into every level), confirms it; anything else is
- *   taken as that level's own spacing, and its factors follow from it.
- * No voxel size anywhere: spacing and unit are undefined, and the caller asks for one.
+ * Voxel sizes and level factors: n5-voxel-size.ts.
  */
 import type {Vec3} from '../io/ngff.ts';
 import type {Compression} from './codecs.ts';
 import {decodeN5Block, N5_ARRAYS, type N5DataType} from './n5-block.ts';
 import {MissingChunkError, readJson} from './store.ts';
 import type {FormatVolume, InputStore, LevelSource, VolumeFormat} from './types.ts';
-
-type Attributes = Record<string, unknown>;
-
-interface Dataset {
-  /** Path of the dataset under the root ('' for a root that is a dataset). */
-  path: string;
-  attributes: Attributes;
-}
+import {isObject, positiveIntegers, whereOf, zyx, type Attributes, type Dataset} from './n5-attributes.ts';
+import {levelGeometry} from './n5-voxel-size.ts';
 
 interface DatasetSpec {
   shape: Vec3;
   blockShape: Vec3;
   dataType: N5DataType;
   compression: Compression;
-}
-
-/** A voxel size, z, y, x, in `unit` (a UDUNITS name). */
-interface VoxelSize {
-  size: Vec3;
-  unit: string;
 }
 
 const MAX_LEVELS = 64;
@@ -98,7 +68,7 @@ async function open(store: InputStore, location: string): Promise<FormatVolume> 
   specs.forEach((s, i) => {
     if (s.dataType !== dataType) throw new Error(`${datasets[i].path} holds ${s.dataType} data but s0 holds ${dataType}: every level must have one data type`);
   });
-  const geometry = levelGeometry(root, datasets, specs, base);
+  const geometry = levelGeometry(root, datasets, specs.map((s) => s.shape), base);
   const levels = datasets.map((d, i): LevelSource => {
     const {shape, blockShape, compression} = specs[i];
     return {
@@ -190,141 +160,4 @@ function checkAxes(attributes: Attributes, where: string): void {
   if (names.join(',') !== 'x,y,z') {
     throw new Error(`${where} names its axes ${JSON.stringify(axes)}: this reader reads N5 volumes whose axes are x, y, z in that order`);
   }
-}
-
-// ---- voxel size and level factors ----
-
-interface LevelGeometry {
-  spacing?: Vec3[];
-  unit?: string;
-  factors: Vec3[];
-}
-
-function levelGeometry(root: Attributes, datasets: Dataset[], specs: DatasetSpec[], location: string): LevelGeometry {
-  const raw = datasets.map((d, i) => rawFactors(root, d, i, specs[0].shape, specs[i].shape, location));
-  const relative = raw.map((f) => divide(f, raw[0]));
-  // s0's attributes are read over the group's, as N5 readers inherit a group's attributes (a group's `units`, say).
-  const base = voxelSizeOf(root, location) ?? voxelSizeOf({...root, ...datasets[0].attributes}, whereOf(location, datasets[0].path));
-  if (!base) return {factors: relative};
-  const spacing = datasets.map((d, i) => levelSpacing(base, raw[i], voxelSizeOf(d.attributes, whereOf(location, d.path))));
-  // Factors are spacing relative to level 0's: the stated factors unless a level's own voxel size said otherwise.
-  const factors = spacing.map((s, i) => {
-    const measured = divide(s, spacing[0]);
-    return close(measured, relative[i], 1e-9) ? relative[i] : measured;
-  });
-  return {spacing, unit: base.unit, factors};
-}
-
-/** A level's factors (z, y, x) relative to full resolution, as its metadata states them. */
-function rawFactors(root: Attributes, dataset: Dataset, index: number, baseShape: Vec3, shape: Vec3, location: string): Vec3 {
-  const own = dataset.attributes.downsamplingFactors;
-  if (own !== undefined && !isListOfLists(own)) return zyx(positiveNumbers(own, 'downsamplingFactors', whereOf(location, dataset.path)));
-  if (dataset.path !== '') {
-    for (const key of ['scales', 'downsamplingFactors']) {
-      const all = root[key];
-      if (all === undefined) continue;
-      if (!isListOfLists(all)) {
-        if (key === 'scales') throw new Error(`${location}: "scales" should list one x, y, z factor triple per level`);
-        continue; // a group's single factor triple (neuroglancer ignores it for a multiscale group too)
-      }
-      if (index < all.length) return zyx(positiveNumbers(all[index], `${key}[${index}]`, location));
-    }
-  }
-  if (index === 0) return [1, 1, 1];
-  return baseShape.map((n, i) => Math.max(1, Math.round(n / shape[i]))) as Vec3;
-}
-
-/** The voxel size one attributes.json states, if any (precedence: see the top of this file). */
-function voxelSizeOf(attributes: Attributes, where: string): VoxelSize | undefined {
-  const units = () => (attributes.units === undefined ? undefined : unitOfAxes(attributes.units, where));
-  const pixel = attributes.pixelResolution;
-  if (pixel !== undefined) {
-    if (Array.isArray(pixel)) return {size: zyx(positiveNumbers(pixel, 'pixelResolution', where)), unit: units() ?? 'micrometer'};
-    if (!isObject(pixel)) throw new Error(`${where}: "pixelResolution" should be {"dimensions": [x, y, z], "unit": …} or [x, y, z]`);
-    if (pixel.dimensions !== undefined) {
-      const unit = pixel.unit === undefined ? (units() ?? 'micrometer') : unitName(pixel.unit, where);
-      return {size: zyx(positiveNumbers(pixel.dimensions, 'pixelResolution.dimensions', where)), unit};
-    }
-  }
-  if (attributes.resolution !== undefined) {
-    return {size: zyx(positiveNumbers(attributes.resolution, 'resolution', where)), unit: units() ?? 'nanometer'};
-  }
-  return undefined;
-}
-
-/** Spacing of a level with factors `factors`, given what its own attributes state (`own`). */
-function levelSpacing(base: VoxelSize, factors: Vec3, own: VoxelSize | undefined): Vec3 {
-  const expected = base.size.map((s, i) => s * factors[i]) as Vec3;
-  if (!own) return expected;
-  const stated = own.size.map((s) => (s * NM_PER_UNIT[own.unit]) / NM_PER_UNIT[base.unit]) as Vec3;
-  if (close(stated, expected, 0.01) || close(stated, base.size, 0.01)) return expected;
-  return stated;
-}
-
-// ---- units ----
-
-/** Nanometres per UDUNITS unit. */
-const NM_PER_UNIT: Record<string, number> = {nanometer: 1, micrometer: 1e3, millimeter: 1e6, angstrom: 0.1, meter: 1e9};
-
-const UNIT_NAMES: Record<string, string> = {
-  nm: 'nanometer', nanometer: 'nanometer', nanometers: 'nanometer', nanometre: 'nanometer', nanometres: 'nanometer',
-  um: 'micrometer', 'µm': 'micrometer', 'μm': 'micrometer', micrometer: 'micrometer', micrometers: 'micrometer',
-  micrometre: 'micrometer', micrometres: 'micrometer', micron: 'micrometer', microns: 'micrometer',
-  mm: 'millimeter', millimeter: 'millimeter', millimeters: 'millimeter', millimetre: 'millimeter', millimetres: 'millimeter',
-  'å': 'angstrom', 'Å': 'angstrom', angstrom: 'angstrom', angstroms: 'angstrom', 'ångström': 'angstrom', 'ångströms': 'angstrom',
-  m: 'meter', meter: 'meter', meters: 'meter', metre: 'meter', metres: 'meter',
-};
-
-function unitName(value: unknown, where: string): string {
-  const name = typeof value === 'string' ? UNIT_NAMES[value.trim().toLowerCase()] ?? UNIT_NAMES[value.trim()] : undefined;
-  if (!name) throw new Error(`${where}: the unit ${JSON.stringify(value)} is not a length unit this reader knows (nm, um, mm, Å or m)`);
-  return name;
-}
-
-/** The one unit of a per-axis unit list. */
-function unitOfAxes(value: unknown, where: string): string {
-  if (!Array.isArray(value) || value.length !== 3) throw new Error(`${where}: "units" should list 3 units (x, y, z)`);
-  const names = value.map((u) => unitName(u, where));
-  if (names.some((n) => n !== names[0])) throw new Error(`${where}: "units" gives each axis a different unit (${value.join(', ')}); this reader needs one unit for x, y and z`);
-  return names[0];
-}
-
-// ---- small helpers ----
-
-function isListOfLists(value: unknown): value is unknown[][] {
-  return Array.isArray(value) && value.length > 0 && value.every(Array.isArray);
-}
-
-function whereOf(location: string, path: string): string {
-  return path ? `${location}/${path}` : location;
-}
-
-function isObject(value: unknown): value is Attributes {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** An x, y, z list as z, y, x. */
-function zyx([x, y, z]: number[]): Vec3 {
-  return [z, y, x];
-}
-
-function positiveNumbers(value: unknown, key: string, where: string): number[] {
-  if (!Array.isArray(value) || value.length !== 3 || !value.every((v) => typeof v === 'number' && Number.isFinite(v) && v > 0)) {
-    throw new Error(`${where}: "${key}" should be 3 positive numbers (x, y, z), not ${JSON.stringify(value)}`);
-  }
-  return value as number[];
-}
-
-function positiveIntegers(value: unknown, key: string, where: string): number[] {
-  const numbers = positiveNumbers(value, key, where);
-  if (!numbers.every(Number.isInteger)) throw new Error(`${where}: "${key}" should be 3 positive integers (x, y, z), not ${JSON.stringify(value)}`);
-  return numbers;
-}
-
-function divide(a: Vec3, b: Vec3): Vec3 {
-  return [a[0] / b[0], a[1] / b[1], a[2] / b[2]];
-}
-
-function close(a: Vec3, b: Vec3, tolerance: number): boolean {
-  return a.every((v, i) => Math.abs(v - b[i]) <= tolerance * Math.abs(b[i]));
 }

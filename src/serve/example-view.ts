@@ -1,11 +1,16 @@
-/** Builds the view URL that `serve` prints: the served anisotropic volume in a 4-panel layout, centred on the data. */
+/**
+ * Builds the view URL that `serve` prints: a served anisotropic volume (the
+ * example, else the first volume of any input format in the data folder) in a
+ * 4-panel layout, centred on the data: the raw layer and the isotropic layer.
+ */
 import path from 'node:path';
 import {promises as fs} from 'node:fs';
 import FileSystemStore from '@zarrita/storage/fs';
-import {boundsCentre, openOmeZarr} from '../io/ome-zarr-reader.ts';
 import {DATA_PREFIX, type RunningServer} from './server.ts';
 import {formatSourceUrl} from '../io/source-url.ts';
 import {METRES} from '../io/units.ts';
+import {openInput} from '../input/open-input.ts';
+import type {FormatName} from '../input/types.ts';
 
 /** The bundled example's anisotropic volume (see examples/README.md). */
 export const EXAMPLE_VOLUME = 'medulla-aniso.ome.zarr';
@@ -16,36 +21,47 @@ export async function exampleViewUrl(server: RunningServer): Promise<string> {
   return viewUrl(server.origin, await viewState(server.origin, server.dataDir, volume));
 }
 
-/** The example if present, otherwise the first Zarr folder found. */
+/** The example if present, otherwise the first folder (sorted) that opens as an anisotropic volume. */
 async function pickVolume(dataDir: string): Promise<string> {
-  const names = (await fs.readdir(dataDir)).filter((n) => n.endsWith('.zarr')).sort();
+  const names = (await fs.readdir(dataDir)).sort();
   if (names.includes(EXAMPLE_VOLUME)) return EXAMPLE_VOLUME;
-  if (names.length === 0) throw new Error(`no .zarr folder in ${dataDir}`);
-  return names[0];
+  for (const name of names) {
+    if (await openServed(dataDir, name).then(() => true, () => false)) return name;
+  }
+  throw new Error(`no anisotropic volume in ${dataDir}`);
 }
 
+function openServed(dataDir: string, volume: string) {
+  return openInput({location: path.join(dataDir, volume), axis: 'z', missing: 'error'}, {localStore: (p) => new FileSystemStore(p)});
+}
+
+/** Neuroglancer's own data source for the raw layer. */
+const RAW_SCHEME: Record<FormatName, string> = {zarr: 'zarr', n5: 'n5', precomputed: 'precomputed'};
+
 export async function viewState(origin: string, dataDir: string, volume: string): Promise<Record<string, unknown>> {
-  const vol = await openOmeZarr(new FileSystemStore(path.join(dataDir, volume)));
-  const unit = METRES[vol.desc.unit] ?? 1;
+  const {input} = await openServed(dataDir, volume);
+  const level = input.levels[0];
+  const unit = METRES[input.unit] ?? 1;
   // Display grid: the finest spacing on every axis, so an isotropic layer lines up voxel for voxel.
-  const fine = Math.min(...vol.desc.levels[0].scale);
-  const centre = boundsCentre(vol); // z, y, x
-  const name = volume.replace(/\.ome\.zarr$|\.zarr$/, '');
+  const fine = Math.min(...level.scale);
+  // World centre of the bounding box (z, y, x): voxel centres at translation + scale·index.
+  const centre = level.shape.map((n, i) => level.translation[i] + (level.scale[i] * (n - 1)) / 2);
+  const name = volume.replace(/\.ome\.zarr$|\.zarr$|\.n5$/, '');
   return {
     dimensions: {x: [fine * unit, 'm'], y: [fine * unit, 'm'], z: [fine * unit, 'm']},
     position: [centre[2] / fine, centre[1] / fine, centre[0] / fine],
     crossSectionScale: 1,
-    projectionScale: Math.max(...vol.shape.map((n, i) => n * vol.desc.levels[0].scale[i])) / fine,
+    projectionScale: Math.max(...level.shape.map((n, i) => n * level.scale[i])) / fine,
     layers: [
       {
         type: 'image',
-        source: `zarr://${origin}${DATA_PREFIX}${volume}/`,
+        source: `${RAW_SCHEME[input.format]}://${origin}${DATA_PREFIX}${volume}/`,
         name,
       },
       // Key 2 (or a click on its name) toggles it: the isotropic layer drawn over the raw one.
       {
         type: 'image',
-        source: isotropicSourceUrl(`${origin}${DATA_PREFIX}${volume}`, await findModelFor(dataDir, volume)),
+        source: isotropicSourceUrl(`${origin}${DATA_PREFIX}${volume}`, await findModelFor(dataDir, volume), input.format),
         name: `${name} isotropic`,
       },
     ],
@@ -88,6 +104,6 @@ async function readMetadata(file: string): Promise<{trainingData?: string; versi
   }
 }
 
-export function isotropicSourceUrl(datasetUrl: string, model?: ModelRef): string {
-  return formatSourceUrl({datasetUrl, model: model?.path, version: model?.version});
+export function isotropicSourceUrl(datasetUrl: string, model?: ModelRef, format: FormatName = 'zarr'): string {
+  return formatSourceUrl({datasetUrl, format, model: model?.path, version: model?.version});
 }

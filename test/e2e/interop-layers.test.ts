@@ -17,6 +17,7 @@ import {initBackend} from '../../src/tf/backend.ts';
 import {presetConfig} from '../../src/model/config.ts';
 import {createModel, disposeModel, type IsotropicModel} from '../../src/model/model.ts';
 import {saveModel} from '../../src/model/model-io.ts';
+import type {LoadedChunk} from '../../layers/isotropic/status.ts';
 import {fileHandler} from '../../src/model/file-store.ts';
 import {computeIsotropicBlock} from '../../src/chunk/block.ts';
 import {ByteBudgetCache} from '../../src/chunk/byte-budget-cache.ts';
@@ -31,14 +32,6 @@ const TIMEOUT_MS = 300_000;
 const FORMAT: Record<string, FormatName> = {zarr: 'zarr', n5: 'n5', precomputed: 'precomputed'};
 const formatOf = (name: string): FormatName => (name.endsWith('.n5') ? FORMAT.n5 : name.startsWith('precomputed') ? FORMAT.precomputed : FORMAT.zarr);
 
-interface LoadedChunk {
-  layout: number[];
-  grid: number[];
-  size: number[];
-  data: number[];
-  input: string;
-  modelUrl?: string;
-}
 
 describe('interop volumes as isotropic layers in the viewer', () => {
   let dir: string;
