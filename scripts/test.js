@@ -4,6 +4,7 @@ import {spawn} from 'node:child_process';
 
 const steps = [
   {name: 'chromium', cmd: 'bash', args: ['scripts/ensure-chromium.sh']},
+  {name: 'slurm', cmd: 'bash', args: ['scripts/ensure-slurm.sh']},
   {name: 'typecheck', cmd: 'npx', args: ['tsc', '--noEmit']},
   {name: 'node unit tests', cmd: 'npm', args: ['run', '--silent', 'test:node']},
   {name: 'build', cmd: 'npx', args: ['vite', 'build', '--logLevel', 'warn']},

@@ -1,8 +1,8 @@
 /**
  * The isotropic layer's data sources (main thread): `isotropic+zarr://`,
- * `isotropic+n5://` and `isotropic+precomputed://<dataset>` read the anisotropic
- * input's metadata through the input seam (src/input), checks the model against it, and
- * declares the isotropic volume — same x/y, z spacing = lateral spacing, placed so
+ * `isotropic+n5://` and `isotropic+precomputed://<dataset>`. Each reads the
+ * anisotropic input's metadata through the input seam (src/input), checks the
+ * model against it, and declares the isotropic volume — same x/y, z spacing = lateral spacing, placed so
  * that its voxels land on the grid of an isotropic acquisition of the same
  * sample — whose chunks the chunk worker computes (backend.ts).
  */
@@ -247,7 +247,7 @@ export class IsotropicDataSourceProvider implements DataSourceProvider {
   async get(options: GetDataSourceOptions): Promise<DataSource> {
     const parsed = parseSourceUrl(options.providerUrl, this.format);
     const spec: InputSpec = {location: parsed.datasetUrl, format: this.format, voxel: parsed.voxel, axis: parsed.axis, missing: parsed.missing};
-    const {input} = await openInput(spec, {signal: options.signal});
+    const {input} = await openInput(spec);
     const model = await resolveModel(parsed, input, options.signal);
     const status = new LayerStatusDisplay(`${this.scheme}://${options.providerUrl}`, model);
     const runnable = model.state === 'loading' ? {url: model.url, version: model.version} : {};

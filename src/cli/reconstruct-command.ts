@@ -12,6 +12,7 @@ import * as tf from '@tensorflow/tfjs';
 import {UserError} from '../errors.ts';
 import {pathExists} from '../util/path-exists.ts';
 import {isHttpUrl} from '../util/url.ts';
+import {yieldToEventLoop} from '../util/yield.ts';
 import {isRemoteLocation} from '../input/location.ts';
 import {isotropicLevelOrigin, lateralSpacing} from '../input/placement.ts';
 import type {OpenedInput} from '../input/open-input.ts';
@@ -32,6 +33,7 @@ import {formatBytes, memoryBound, type MemoryBound} from '../reconstruct/memory.
 import {openOutputStore, type OpenMode} from '../reconstruct/output-store.ts';
 import {runShard, type ShardSummary} from '../reconstruct/run.ts';
 import {finalizeOutput, type FinalizeResult} from '../reconstruct/finalize.ts';
+import {formatStatus, reconstructionStatus} from '../reconstruct/status.ts';
 import {withBrowserPage} from './browser/browser-page.ts';
 import type {BrowserBlockResult, BrowserReconstructInit} from './browser/reconstruct-page.ts';
 import {progressBar} from './progress.ts';
@@ -76,6 +78,8 @@ export interface ReconstructReport {
   /** Voxels/s after the first block (which carries one-off costs such as kernel compilation); absent with one block. */
   steadyVoxelsPerSecond?: number;
   networkPixels: number;
+  /** Seconds per computed block (compute and write): how long a stop or a kill can cost, and what to set the scheduler's grace time from. */
+  blockSeconds?: {median: number; max: number};
   /** Network pixels per output voxel over the whole volume (1: no halo cost). */
   haloOverhead: number;
   geometry: {shape: number[]; chunk: number[]; block: number[]; halo: number};
@@ -136,7 +140,7 @@ export async function reconstructCommand(input: string, output: string, opts: Re
   opts.signal?.addEventListener('abort', () => controller.abort(opts.signal!.reason), {once: true});
   const stopOnSignal = onInterrupt(
     () => controller.abort(new Error('interrupted')),
-    'finishing the chunks being written (Ctrl-C again to quit at once; finished chunks are kept either way)',
+    'dropping the block being computed, finishing the chunks being written (Ctrl-C again to quit at once; finished chunks are kept either way)',
     ['SIGINT', 'SIGTERM'],
   );
   const bar = opts.json || opts.quiet ? undefined : progressBar('reconstruct [{bar}] {value}/{total} chunks | {rate} voxels/s | ETA {eta_formatted}');
@@ -177,6 +181,7 @@ export async function reconstructCommand(input: string, output: string, opts: Re
       ? {steadyVoxelsPerSecond: (summary.voxelsWritten - summary.firstBlock.voxels) / (summary.seconds - summary.firstBlock.seconds)}
       : {}),
     networkPixels: summary.networkPixels,
+    ...(summary.blockSeconds.length ? {blockSeconds: {median: median(summary.blockSeconds), max: Math.max(...summary.blockSeconds)}} : {}),
     haloOverhead: haloOverhead(g),
     geometry: {shape: g.grid.shape, chunk: g.chunk, block: g.block, halo: g.halo},
     timings: summary.timings,
@@ -229,7 +234,9 @@ async function inNode(opened: OpenedInput, artifacts: tf.io.ModelArtifacts, sett
   try {
     const level = opened.input.levels[0];
     const read = opened.reader(0, new ByteBudgetCache(cacheBytes, decodedBlockBytes));
-    return await run(blockComputer({shape: level.shape, rho: level.rho, coarse: opened.input.coarse, read}, model, settings), backend);
+    // Between network calls the event loop runs, so SIGTERM stops the block within one call.
+    const plane = {...settings.plane, yieldPoint: yieldToEventLoop};
+    return await run(blockComputer({shape: level.shape, rho: level.rho, coarse: opened.input.coarse, read}, model, {...settings, plane}), backend);
   } finally {
     disposeModel(model);
   }
@@ -277,6 +284,12 @@ async function inBrowser(
   });
 }
 
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
 function formatRate(v: number): string {
   return v >= 1e6 ? `${(v / 1e6).toFixed(2)} M` : v >= 1e3 ? `${(v / 1e3).toFixed(1)} k` : v.toFixed(0);
 }
@@ -292,6 +305,7 @@ function printReport(r: ReconstructReport, lateral: number, unit: string): void 
     `  ${r.output}: ${x}×${y}×${z} voxels (x×y×z) at ${lateral} ${unit}; blocks ${r.geometry.block.join('×')} (z×y×x), halo ${r.geometry.halo}, ` +
       `${r.haloOverhead.toFixed(2)} network pixels per voxel; peak memory ${formatBytes(r.memory.peakRssBytes)} (block buffers + cache + writes ≤ ${formatBytes(r.memory.bound.total)})`,
   );
+  if (r.blockSeconds) console.log(`  a block took ${r.blockSeconds.median.toFixed(1)} s (median), ${r.blockSeconds.max.toFixed(1)} s at most`);
   if (r.finalized) console.log(`  finalized: ${r.finalized.levels} pyramid levels`);
   else if (r.state === 'done') console.log(`  when every shard has finished: ng-isotropic finalize ${r.output}`);
 }
@@ -344,6 +358,18 @@ export function registerReconstructCommands(program: Command): void {
         json: Boolean(o.json),
       });
       if (report.state === 'stopped') process.exitCode = 130;
+    });
+
+  program
+    .command('status')
+    .description('how far a (sharded) reconstruction got: chunks finished and missing, per shard, and the command that completes it')
+    .argument('<output>', 'the output folder the reconstruct shards write')
+    .option('--shards <N>', 'the shard count the tasks ran with: report each shard', positiveInteger)
+    .option('--json', 'print the status as JSON')
+    .action(async (output: string, o) => {
+      const status = await reconstructionStatus(output, o.shards);
+      console.log(o.json ? JSON.stringify(status, null, 2) : formatStatus(status));
+      if (status.next) process.exitCode = 3;
     });
 
   program

@@ -34,7 +34,6 @@ export interface OpenInputOptions {
   localStore?: LocalStoreFactory;
   /** Refuse volumes that are isotropic already (default true; false for a ground-truth volume). */
   requireAnisotropic?: boolean;
-  signal?: AbortSignal;
 }
 
 export async function openInput(spec: InputSpec, options: OpenInputOptions = {}): Promise<OpenedInput> {

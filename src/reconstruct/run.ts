@@ -36,6 +36,8 @@ export interface ShardSummary extends ShardProgress {
    * the steady one.
    */
   firstBlock?: {seconds: number; voxels: number};
+  /** Seconds of each block computed and written by this run. */
+  blockSeconds: number[];
   /** Milliseconds in the parts of the block computation, summed. */
   timings: {read: number; interpolate: number; infer: number; write: number};
 }
@@ -64,6 +66,7 @@ export async function runShard(out: OutputStore, g: ReconstructGeometry, shard: 
     seconds: 0,
     blocksComputed: 0,
     networkPixels: 0,
+    blockSeconds: [],
     timings: {read: 0, interpolate: 0, infer: 0, write: 0},
   };
   const started = performance.now();
@@ -79,6 +82,7 @@ export async function runShard(out: OutputStore, g: ReconstructGeometry, shard: 
       for (const coords of blockChunks(g, index)) if (!(await chunkExists(out.root, coords))) missing.push(coords);
       if (missing.length === 0) continue;
       const box = blockBox(g, index);
+      const blockStarted = performance.now();
       const result = await compute(box, signal);
       summary.blocksComputed++;
       summary.networkPixels += result.networkPixels;
@@ -98,6 +102,7 @@ export async function runShard(out: OutputStore, g: ReconstructGeometry, shard: 
         }),
       );
       summary.timings.write += performance.now() - t0;
+      summary.blockSeconds.push((performance.now() - blockStarted) / 1000);
       report();
       if (summary.blocksComputed === 1) summary.firstBlock = {seconds: summary.seconds, voxels: summary.voxelsWritten};
     }

@@ -1,4 +1,7 @@
 /** Inputs for reconstruct tests: crops of the example volume and synthetic volumes, tiny models. */
+import assert from 'node:assert/strict';
+import {createHash} from 'node:crypto';
+import {promises as fs} from 'node:fs';
 import path from 'node:path';
 import * as zarr from 'zarrita';
 import FileSystemStore from '@zarrita/storage/fs';
@@ -44,4 +47,25 @@ export async function writeTinyModel(dir: string, rho = 4, seed = 3): Promise<vo
   } finally {
     disposeModel(model);
   }
+}
+
+/** Every file under `dir` (relative path → SHA-256 of its bytes). */
+async function tree(dir: string): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  const walk = async (d: string) => {
+    for (const entry of await fs.readdir(d, {withFileTypes: true})) {
+      const p = path.join(d, entry.name);
+      if (entry.isDirectory()) await walk(p);
+      else out.set(path.relative(dir, p), createHash('sha256').update(await fs.readFile(p)).digest('hex'));
+    }
+  };
+  await walk(dir);
+  return out;
+}
+
+/** Two stores hold the same files with the same bytes. */
+export async function assertSameStore(a: string, b: string): Promise<void> {
+  const [ta, tb] = [await tree(a), await tree(b)];
+  assert.deepEqual([...ta.keys()].sort(), [...tb.keys()].sort(), 'the same files');
+  for (const [k, v] of ta) assert.equal(tb.get(k), v, `${k} differs`);
 }

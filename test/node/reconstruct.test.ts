@@ -1,7 +1,6 @@
 import {after, before, describe, it} from 'node:test';
 import assert from 'node:assert/strict';
 import {spawn, execFileSync} from 'node:child_process';
-import {createHash} from 'node:crypto';
 import {promises as fs} from 'node:fs';
 import path from 'node:path';
 import * as zarr from 'zarrita';
@@ -24,29 +23,10 @@ import {SCRATCH} from '../../src/reconstruct/output-store.ts';
 import {finalizeOutput} from '../../src/reconstruct/finalize.ts';
 import {reconstructCommand, type ReconstructCommandOptions, type ReconstructReport} from '../../src/cli/reconstruct-command.ts';
 import {tempDir} from '../helpers/fixtures.ts';
-import {EXAMPLE, writeExampleCrop, writeTinyModel, writeVolume} from '../helpers/reconstruct-fixtures.ts';
+import {assertSameStore, EXAMPLE, writeExampleCrop, writeTinyModel, writeVolume} from '../helpers/reconstruct-fixtures.ts';
 
 const BIN = path.resolve('bin/ng-isotropic.js');
 
-/** Every file under `dir` (relative path → SHA-256 of its bytes). */
-async function tree(dir: string): Promise<Map<string, string>> {
-  const out = new Map<string, string>();
-  const walk = async (d: string) => {
-    for (const entry of await fs.readdir(d, {withFileTypes: true})) {
-      const p = path.join(d, entry.name);
-      if (entry.isDirectory()) await walk(p);
-      else out.set(path.relative(dir, p), createHash('sha256').update(await fs.readFile(p)).digest('hex'));
-    }
-  };
-  await walk(dir);
-  return out;
-}
-
-async function assertSameStore(a: string, b: string): Promise<void> {
-  const [ta, tb] = [await tree(a), await tree(b)];
-  assert.deepEqual([...ta.keys()].sort(), [...tb.keys()].sort(), 'the same files');
-  for (const [k, v] of ta) assert.equal(tb.get(k), v, `${k} differs`);
-}
 
 async function readLevel(store: string, level = 0): Promise<{data: Uint8Array; shape: Vec3}> {
   const vol = await openOmeZarr(new FileSystemStore(store));

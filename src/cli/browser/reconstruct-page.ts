@@ -6,6 +6,7 @@
  * Node asks for (`ngReconstructInit`, `ngReconstructBlock`, `ngReconstructAbort`).
  */
 import {initBackend} from '../../tf/backend.ts';
+import {yieldToEventLoop} from '../../util/yield.ts';
 import {openInput} from '../../input/open-input.ts';
 import {decodedBlockBytes} from '../../input/block-region.ts';
 import type {InputSpec} from '../../input/types.ts';
@@ -47,7 +48,9 @@ page.ngReconstructInit = async (req) => {
   const {model} = await modelFromArtifacts(artifactsFromJson(req.model));
   const level = opened.input.levels[0];
   const read = opened.reader(0, new ByteBudgetCache(req.cacheBytes, decodedBlockBytes));
-  compute = blockComputer({shape: level.shape, rho: level.rho, coarse: opened.input.coarse, read}, model, req.settings);
+  // Between network calls the page's event loop runs, so an abort from Node stops the block within one call.
+  const plane = {...req.settings.plane, yieldPoint: yieldToEventLoop};
+  compute = blockComputer({shape: level.shape, rho: level.rho, coarse: opened.input.coarse, read}, model, {...req.settings, plane});
   return {backend, notice};
 };
 
