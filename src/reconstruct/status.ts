@@ -49,7 +49,10 @@ export async function reconstructionStatus(output: string, shardCount?: number):
   const model = `<model folder of version ${job.model.versionHash}>`;
   // The options that made the store, where they differ from the defaults (a resumed run must repeat them).
   const defaults = reconstructGeometry(job.input.shape, job.rho, {chunk: job.chunk[0], fuse: job.fuse, halo: job.halo, multiple: job.multiple});
+  const [sz, sy, sx] = job.input.scale;
   const options = [
+    // The voxel size the store was made with: needed where it came from --voxel, the same as the metadata's otherwise.
+    job.input.unit === 'nanometer' ? `--voxel ${sx},${sy},${sz}` : '',
     job.fuse !== 'xz' ? `--fuse ${job.fuse}` : '',
     job.chunk[0] !== 64 ? `--chunk ${job.chunk[0]}` : '',
     defaults.block.join() !== job.block.join() ? `--block ${job.block[2]}` : '',

@@ -87,7 +87,7 @@ describe('reconstruct on a real single-node Slurm', () => {
     const finalLog = await read(path.join(logs, `finalize-${finalize}.log`));
     assert.match(finalLog, /24 of 36 chunks finished/);
     assert.match(finalLog, /shard 1\/3: 0 of 12 chunks, 12 missing/);
-    assert.match(finalLog, new RegExp(`ng-isotropic reconstruct ${input} ${output} --model <model folder of version [0-9a-f]{12}> --chunk 32 --shard 1/3 --resume`));
+    assert.match(finalLog, new RegExp(`ng-isotropic reconstruct ${input} ${output} --model <model folder of version [0-9a-f]{12}> --voxel 10,10,40 --chunk 32 --shard 1/3 --resume`));
     assert.match(finalLog, /is incomplete: 12 of 36 chunks are missing/);
     for (const task of ['0', '2']) {
       const text = await read(path.join(logs, `reconstruct-${array}_${task}.log`));

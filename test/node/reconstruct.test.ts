@@ -21,6 +21,7 @@ import {blockBox, blockChunks, blockCount, chunkBox, parseShard, reconstructGeom
 import {jobOf, outputDescription, makeJob} from '../../src/reconstruct/job.ts';
 import {SCRATCH} from '../../src/reconstruct/output-store.ts';
 import {finalizeOutput} from '../../src/reconstruct/finalize.ts';
+import {formatStatus, reconstructionStatus} from '../../src/reconstruct/status.ts';
 import {reconstructCommand, type ReconstructCommandOptions, type ReconstructReport} from '../../src/cli/reconstruct-command.ts';
 import {tempDir} from '../helpers/fixtures.ts';
 import {assertSameStore, EXAMPLE, writeExampleCrop, writeTinyModel, writeVolume} from '../helpers/reconstruct-fixtures.ts';
@@ -237,6 +238,22 @@ describe('reconstruct (Node, wasm, tiny model, crops of the example)', () => {
     assert.equal(s0.chunks.total + s1.chunks.total, 36);
     await finalizeOutput(fresh);
     await assertSameStore(fresh, reference);
+  });
+
+  it('status: chunks per shard, and the commands that complete the store (rerun a shard, then finalize)', async () => {
+    const out = path.join(dir, 'status', 'iso.zarr');
+    await run(out, {shard: {index: 0, count: 2}});
+    const half = await reconstructionStatus(out, 2);
+    assert.equal(half.total, 36);
+    assert.deepEqual(half.shards!.map((s) => [s.done, s.total]), [[half.shards![0].total, half.shards![0].total], [0, half.shards![1].total]]);
+    assert.equal(half.finalized, false);
+    assert.equal(half.next, `ng-isotropic reconstruct ${input} ${out} --model <model folder of version ${half.job.model.versionHash}> --voxel 10,10,40 --chunk 16 --block 32 --shard 1/2 --resume`);
+    assert.match(formatStatus(half), /shard 1\/2: 0 of \d+ chunks, \d+ missing\nto complete it, run:\n  ng-isotropic reconstruct/);
+    await run(out, {shard: {index: 1, count: 2}, resume: true});
+    assert.equal((await reconstructionStatus(out)).next, `ng-isotropic finalize ${out}`);
+    await finalizeOutput(out);
+    const done = await reconstructionStatus(out);
+    assert.deepEqual([done.done, done.finalized, done.next], [36, true, undefined]);
   });
 
   it('the cluster scripts as shipped: Slurm array task 0 and Kubernetes index 1 of 2 fill one store, Slurm finalize completes it', async () => {
