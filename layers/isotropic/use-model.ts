@@ -5,7 +5,7 @@
  * chunk sources differ in their parameters, so nothing cached is reused). The
  * URL is the view state, so the shared view names the new model too.
  */
-import {formatSourceUrl, parseSourceUrl, SCHEME} from '../../src/io/source-url.ts';
+import {formatSourceUrl, parseSourceUrl, splitIsotropicSource} from '../../src/io/source-url.ts';
 
 interface DataSourceLike {
   spec: {url: string};
@@ -18,9 +18,10 @@ export interface LayerLike {
 
 /** `model`: absolute URL, or relative to the dataset as the `model` option takes it. */
 export function useModel(layer: LayerLike, model: string, version?: string): string {
-  const source = layer.layer?.dataSources.find((s) => s.spec.url.startsWith(`${SCHEME}://`));
+  const source = layer.layer?.dataSources.find((s) => splitIsotropicSource(s.spec.url));
   if (!source) throw new Error(`layer "${layer.name}" is not an isotropic layer`);
-  const options = parseSourceUrl(source.spec.url.slice(SCHEME.length + 3));
+  const {format, providerUrl} = splitIsotropicSource(source.spec.url)!;
+  const options = parseSourceUrl(providerUrl, format);
   const url = formatSourceUrl({...options, model, version});
   source.spec = {...source.spec, url};
   return url;

@@ -50,7 +50,8 @@ export async function openInput(spec: InputSpec, options: OpenInputOptions = {})
   return {
     spec,
     input,
-    reader: (level, cache) => blockRegionReader(volume.levels[level], cache, `${root}#${level}`, spec.missing),
+    // The policy is in the key: a filled-in block must not serve a reader that should fail on it.
+    reader: (level, cache) => blockRegionReader(volume.levels[level], cache, `${root}#${level}#${spec.missing}`, spec.missing),
   };
 }
 

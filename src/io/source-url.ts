@@ -19,9 +19,6 @@ import type {Fusion} from '../chunk/plan.ts';
 import {fetchableUrl} from '../input/location.ts';
 import {FORMAT_NAMES, type FormatName} from '../input/types.ts';
 
-/** The scheme of the Zarr source (the first one; kept for views shared before the others existed). */
-export const SCHEME = 'isotropic+zarr';
-
 export function schemeOf(format: FormatName): string {
   return `isotropic+${format}`;
 }
