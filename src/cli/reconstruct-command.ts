@@ -181,7 +181,7 @@ export async function reconstructCommand(input: string, output: string, opts: Re
       ? {steadyVoxelsPerSecond: (summary.voxelsWritten - summary.firstBlock.voxels) / (summary.seconds - summary.firstBlock.seconds)}
       : {}),
     networkPixels: summary.networkPixels,
-    ...(summary.blockSeconds.length ? {blockSeconds: {median: median(summary.blockSeconds), max: Math.max(...summary.blockSeconds)}} : {}),
+    ...(summary.blockSeconds.length ? {blockSeconds: {median: median(summary.blockSeconds), max: summary.blockSeconds.reduce((a, b) => Math.max(a, b))}} : {}),
     haloOverhead: haloOverhead(g),
     geometry: {shape: g.grid.shape, chunk: g.chunk, block: g.block, halo: g.halo},
     timings: summary.timings,

@@ -21,7 +21,7 @@ import {artifactsFromJson, artifactsToJson} from '../model/artifacts-json.ts';
 import {initBackend} from '../tf/backend.ts';
 import {prepareTraining} from '../train/session.ts';
 import {DEFAULT_TRAIN_OPTIONS, Trainer, type TrainOptions, type TrainProgress} from '../train/trainer.ts';
-import {cliInputSpec, openCliInput, type CliInputOptions} from './open-input.ts';
+import {openCliInput, type CliInputOptions} from './open-input.ts';
 import {progressBar} from './progress.ts';
 import {withBrowserPage} from './browser/browser-page.ts';
 import type {BrowserTrainRequest} from './browser/train-page.ts';
@@ -69,7 +69,7 @@ export async function trainCommand(input: string, opts: TrainCommandOptions): Pr
   let summary: RunSummary;
   try {
     summary = opts.browser
-      ? await trainInBrowser(input, opts, checkpointDir, progress.onProgress)
+      ? await trainInBrowser(opened, opts, checkpointDir, progress.onProgress)
       : await trainInNode(opened, input, opts, checkpointDir, progress.onProgress);
   } finally {
     progress.stop();
@@ -149,12 +149,12 @@ async function trainInNode(
 }
 
 async function trainInBrowser(
-  input: string,
+  opened: OpenedInput,
   opts: TrainCommandOptions,
   checkpointDir: string,
   onProgress: (p: TrainProgress) => void,
 ): Promise<RunSummary> {
-  const spec = cliInputSpec(input, opts.input);
+  const {spec} = opened;
   const remote = isRemoteLocation(spec.location);
   const local = spec.location;
   const resumeFrom = opts.resume ? artifactsToJson(await fileHandler(checkpointDir).load!()) : undefined;

@@ -58,10 +58,12 @@ export async function openInput(spec: InputSpec, options: OpenInputOptions = {})
 /** The whole of one level in memory, float32 C order (z, y, x): for training- and evaluation-sized volumes. */
 export async function readLevel(opened: OpenedInput, level = 0, signal?: AbortSignal): Promise<{data: Float32Array; shape: Vec3}> {
   const shape = opened.input.levels[level].shape;
-  const box = {start: [0, 0, 0] as Vec3, end: shape};
-  // Blocks are used once: the cache only shares loads in flight.
-  const cache = new ByteBudgetCache(4 * boxVoxels(box) + 2 ** 26, decodedBlockBytes);
-  return {data: await opened.reader(level, cache)(box, signal), shape};
+  return {data: await oneTimeReader(opened, level)({start: [0, 0, 0], end: shape}, signal), shape};
+}
+
+/** A reader for a one-off read of a large box: its own cache, as big as the box, so the box's blocks load once. */
+export function oneTimeReader(opened: OpenedInput, level: number): RegionReader {
+  return (box, signal) => opened.reader(level, new ByteBudgetCache(4 * boxVoxels(box) + 2 ** 26, decodedBlockBytes))(box, signal);
 }
 
 export async function detectFormat(store: InputStore, root: string): Promise<VolumeFormat> {

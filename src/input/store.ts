@@ -52,16 +52,6 @@ export function openStore(location: string, localStore?: LocalStoreFactory): Ope
   return {store: withMissingChunkErrors(inner) as unknown as InputStore, root: resolved.kind === 'url' ? resolved.url : resolved.path};
 }
 
-/** A store rooted at `prefix` of another (a dataset inside a group). */
-export function subStore(store: InputStore, prefix: string): InputStore {
-  const base = `/${prefix.replace(/^\/+|\/+$/g, '')}`;
-  const at = (key: `/${string}`) => (base === '/' ? key : (`${base}${key}` as `/${string}`));
-  return {
-    get: (key, options) => store.get(at(key), options),
-    ...(store.getRange ? {getRange: (key, range, options) => store.getRange!(at(key), range, options)} : {}),
-  };
-}
-
 export async function readJson(store: InputStore, key: `/${string}`, options?: {signal?: AbortSignal}): Promise<unknown | undefined> {
   const bytes = await store.get(key, options);
   if (bytes === undefined) return undefined;

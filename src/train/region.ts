@@ -8,11 +8,9 @@
  */
 import type {Vec3} from '../io/ngff.ts';
 import type {AnisotropicInput} from '../input/types.ts';
-import type {OpenedInput} from '../input/open-input.ts';
-import {decodedBlockBytes} from '../input/block-region.ts';
+import {oneTimeReader, type OpenedInput} from '../input/open-input.ts';
 import {checkSpacing, coarseRatio} from '../input/placement.ts';
 import {boxSize, boxVoxels, type Box3} from '../chunk/box.ts';
-import {ByteBudgetCache} from '../chunk/byte-budget-cache.ts';
 import {framePermutation, frameReader, permuteVec} from '../chunk/permute.ts';
 import type {TrainingSource} from './session.ts';
 
@@ -75,9 +73,7 @@ export function regionTrainingSource(opened: OpenedInput, box: Box3 = wholeRegio
     dtype: input.dtype,
     scale: permuteVec(scale, perm),
     async read() {
-      // Decoded blocks are used once: a cache as big as the region only shares loads in flight.
-      const cache = new ByteBudgetCache(4 * boxVoxels(box) + 2 ** 26, decodedBlockBytes);
-      const data = await frameReader(opened.reader(0, cache), perm)(box);
+      const data = await frameReader(oneTimeReader(opened, 0), perm)(box);
       return {data, shape: boxSize(box)};
     },
   };

@@ -4,8 +4,6 @@ import FileSystemStore from '@zarrita/storage/fs';
 import {openInput, readLevel, type OpenedInput, type OpenInputOptions} from '../../src/input/open-input.ts';
 import type {InputSpec} from '../../src/input/types.ts';
 
-export const INTEROP = path.resolve('../shared/data/interop');
-
 export function openLocal(location: string, spec: Partial<InputSpec> = {}, options: Omit<OpenInputOptions, 'localStore'> = {}): Promise<OpenedInput> {
   return openInput({location: path.resolve(location), axis: 'z', missing: 'error', ...spec}, {localStore: (p) => new FileSystemStore(p), ...options});
 }

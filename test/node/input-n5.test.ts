@@ -14,8 +14,8 @@ import {n5Format} from '../../src/input/n5.ts';
 import {MissingChunkError, openStore} from '../../src/input/store.ts';
 import type {DecodedBlock, FormatVolume, LevelSource, MissingPolicy} from '../../src/input/types.ts';
 import {readNpy} from '../helpers/npy.ts';
+import {INTEROP_DIR as INTEROP} from '../helpers/interop.ts';
 
-const INTEROP = path.resolve('../shared/data/interop');
 const FIXTURE = path.join(INTEROP, 'n5-gzip.n5');
 const SECTIONS = readNpy(path.join(INTEROP, 'sections-zyx.npy'));
 

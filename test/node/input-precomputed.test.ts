@@ -15,8 +15,8 @@ import {MissingChunkError, openStore} from '../../src/input/store.ts';
 import type {FormatVolume, LevelSource, MissingPolicy} from '../../src/input/types.ts';
 import {tempDir} from '../helpers/fixtures.ts';
 import {readNpy} from '../helpers/npy.ts';
+import {INTEROP_DIR as INTEROP} from '../helpers/interop.ts';
 
-const INTEROP = path.resolve('../shared/data/interop');
 const FIXTURES = ['precomputed-raw', 'precomputed-jpeg-sharded', 'precomputed-gzip-sharded-murmur'] as const;
 const WHOLE: Box3 = {start: [0, 0, 0], end: [32, 128, 128]};
 const UNALIGNED: Box3 = {start: [3, 10, 61], end: [29, 100, 127]};
