@@ -71,7 +71,8 @@ try {
 
   await page.locator('.neuroglancer-rendered-data-panel').first().hover();
   await page.keyboard.press('t');
-  await page.waitForFunction(() => document.querySelector('#ngi-rho')?.textContent !== '–', undefined, {timeout: 60_000});
+  // The panel's views have shadow roots: Playwright's selectors reach into them (document.querySelector does not).
+  await page.locator('#ngi-rho').filter({hasNotText: '–'}).waitFor({timeout: 60_000});
   await page.selectOption('#ngi-preset', values.preset!);
   await setField(page, '#ngi-steps', '1000');
   await setField(page, '#ngi-patch', values.patch!);

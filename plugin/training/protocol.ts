@@ -7,7 +7,10 @@ import type {BackendName} from '../../src/tf/backend.ts';
 import type {TrainProgress} from '../../src/train/trainer.ts';
 import type {RegionChoice} from '../../src/train/region.ts';
 import type {CoarseAxis} from '../../src/chunk/permute.ts';
-import type {FormatName} from '../../src/input/types.ts';
+import type {FormatName, MissingPolicy} from '../../src/input/types.ts';
+import type {RunState} from '../../src/train/run-state.ts';
+
+export type {RunState};
 
 export interface TrainingSettings {
   /** The anisotropic dataset (http(s) URL of its Zarr group or array, N5 group or precomputed volume). */
@@ -15,6 +18,8 @@ export interface TrainingSettings {
   format: FormatName;
   /** The isotropic layer's voxel= option (x, y, z in nm), for data without voxel sizes. */
   sourceVoxel?: [number, number, number];
+  /** The isotropic layer's missing= option: what an absent chunk means (default: an error). */
+  missing?: MissingPolicy;
   /** Name the model records as its training data. */
   datasetName: string;
   coarse: CoarseAxis;
@@ -49,9 +54,11 @@ export function historyPoint(p: TrainProgress): HistoryPoint {
   return {step: p.step, loss: p.loss, l1: p.l1, valL1: p.valL1, valPsnr: p.valPsnr, valPsnrInterpolated: p.valPsnrInterpolated};
 }
 
-export type RunState = 'starting' | 'running' | 'paused' | 'stopped' | 'done' | 'failed';
+/** Models kept in the browser live under this tf.io IndexedDB prefix. */
+export const BROWSER_MODEL_PREFIX = 'indexeddb://ng-isotropic-models/';
 
-export type SaveTarget = {kind: 'download'} | {kind: 'browser'; name: string} | {kind: 'publish'; name: string};
+/** `token`: the server's publish token, sent as `Authorization: Bearer <token>`. */
+export type SaveTarget = {kind: 'download'} | {kind: 'browser'; name: string} | {kind: 'publish'; name: string; token?: string};
 
 export type ToWorker =
   | {type: 'start'; runId: string; settings: TrainingSettings}
@@ -70,13 +77,18 @@ export interface Grey {
   data: Float32Array;
 }
 
+/**
+ * Messages about a run carry its runId: the panel ignores those of a run it no
+ * longer shows (a stale message from a run stopped or taken over meanwhile).
+ */
 export type FromWorker =
   | {type: 'backend'; backend: string; notice?: string}
-  | {type: 'state'; state: RunState; step: number; totalSteps: number; message?: string}
-  | {type: 'progress'; progress: TrainProgress}
-  | {type: 'checkpoint'; step: number}
+  | {type: 'state'; runId: string; state: RunState; step: number; totalSteps: number; message?: string}
+  | {type: 'progress'; runId: string; progress: TrainProgress}
+  | {type: 'checkpoint'; runId: string; step: number}
   | {
       type: 'preview';
+      runId: string;
       step: number;
       /** Degraded input, prediction, lateral truth. */
       triplet: [Grey, Grey, Grey];
@@ -88,4 +100,4 @@ export type FromWorker =
   | {type: 'saved'; id: number; target: SaveTarget['kind']; url?: string; version: string; files?: {json: string; weights: ArrayBuffer}}
   | {type: 'saved-list'; models: {url: string; dateSaved: string; bytes: number}[]}
   /** `about`: which control the error belongs to (shown next to it). */
-  | {type: 'error'; about: 'start' | 'run' | 'save' | 'resume'; message: string; id?: number};
+  | {type: 'error'; about: 'start' | 'run' | 'save' | 'resume'; message: string; id?: number; runId?: string};

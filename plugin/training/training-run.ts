@@ -12,21 +12,17 @@ import {framePermutation, permuteVec} from '../../src/chunk/permute.ts';
 import {regionTrainingSource, trainingRegion} from '../../src/train/region.ts';
 import {prepareTraining, type TrainingSession} from '../../src/train/session.ts';
 import {Trainer, type TrainProgress} from '../../src/train/trainer.ts';
-import {axialPreview} from '../../src/train/axial-preview.ts';
-import {joinModelJson, loadModel, modelArtifacts, modelFromArtifacts, putHandler, splitModelJson, type LoadedModel} from '../../src/model/model-io.ts';
+import {joinModelJson, loadModel, modelArtifacts, modelFromArtifacts, splitModelJson, type LoadedModel} from '../../src/model/model-io.ts';
 import {disposeModel} from '../../src/model/model.ts';
-import {historyPoint, type FromWorker, type Grey, type HistoryPoint, type RunState, type SaveTarget, type TrainingSettings} from './protocol.ts';
+import {historyPoint, type FromWorker, type HistoryPoint, type RunState, type SaveTarget, type TrainingSettings} from './protocol.ts';
+import {previewMessage} from './run-previews.ts';
+import {saveModel} from './model-save.ts';
 import {KEPT_RUNS, pruneRuns, saveRun, type RunRecord} from './run-store.ts';
 
-/** Models kept in the browser live under this tf.io IndexedDB prefix. */
-export const BROWSER_MODEL_PREFIX = 'indexeddb://ng-isotropic-models/';
 /** Validation patches per check in the panel (fewer than the CLI's: the panel validates often). */
 const PANEL_VALIDATION_PATCHES = 16;
 /** Thrown inside prepare() when a stop was asked for while starting. */
 class StopRequested extends Error {}
-
-/** Width of the xz preview (voxels). */
-const AXIAL_PREVIEW_WIDTH = 128;
 
 type Post = (message: FromWorker, transfer?: Transferable[]) => void;
 
@@ -63,21 +59,23 @@ export class TrainingRun {
       if (e instanceof StopRequested) return this.setState('stopped', startStep);
       const message = (e as Error).message;
       this.setState('failed', startStep, message);
-      this.post({type: 'error', about: resumeFrom ? 'resume' : 'start', message});
+      this.post({type: 'error', runId: this.runId, about: resumeFrom ? 'resume' : 'start', message});
       return;
     }
-    if (this.stopRequested) trainer.stop();
     this.setState('running', trainer.currentStep);
     try {
       const end = await trainer.run();
-      this.setState(end === 'done' ? 'done' : 'stopped', trainer.currentStep);
+      // Recorded before it is reported: the panel lets other tabs at the run once it ends.
+      this.state = end === 'done' ? 'done' : 'stopped';
       await this.record({});
+      this.setState(this.state, trainer.currentStep);
     } catch (e) {
       // The trainer kept the model of the last good step; the last checkpoint is in IndexedDB.
       const message = describeFailure(e as Error);
-      this.setState('failed', trainer.currentStep, message);
+      this.state = 'failed';
       await this.record({error: message}).catch(() => undefined);
-      this.post({type: 'error', about: 'run', message});
+      this.setState('failed', trainer.currentStep, message);
+      this.post({type: 'error', runId: this.runId, about: 'run', message});
     }
   }
 
@@ -91,7 +89,7 @@ export class TrainingRun {
     const choice = await initBackend(s.backends, {wasmPaths});
     this.post({type: 'backend', backend: choice.backend, notice: choice.notice});
 
-    const opened = await openInput({location: s.datasetUrl, format: s.format, voxel: s.sourceVoxel, axis: s.coarse, missing: 'error'});
+    const opened = await openInput({location: s.datasetUrl, format: s.format, voxel: s.sourceVoxel, axis: s.coarse, missing: s.missing ?? 'error'});
     const {input} = opened;
     const region = trainingRegion(input, s.region);
     const source = regionTrainingSource(opened, region, s.voxel);
@@ -155,6 +153,7 @@ export class TrainingRun {
   /** The 'paused' state is reported once the step in flight has finished (onPaused). */
   pause(): void {
     this.trainer?.pause();
+    if (this.trainer?.status === 'pausing') this.setState('pausing', this.trainer.currentStep);
   }
 
   resume(): void {
@@ -168,28 +167,11 @@ export class TrainingRun {
     this.trainer?.stop();
   }
 
-  /**
-   * Saves the model as it is now (without optimizer state). The version is read
-   * from the saved artifacts: a checkpoint written meanwhile rewrites the model's
-   * metadata with its own hash (weights + optimizer state).
-   */
-  async save(target: SaveTarget): Promise<Extract<FromWorker, {type: 'saved'}>> {
+  /** Saves the model as it is now (model-save.ts). */
+  save(target: SaveTarget): Promise<Extract<FromWorker, {type: 'saved'}>> {
     const model = this.session?.model;
-    if (!model) throw new Error('nothing trained yet');
-    const artifacts = await modelArtifacts(model);
-    const version = (artifacts.userDefinedMetadata as {isotropic: {versionHash: string}}).isotropic.versionHash;
-    if (target.kind === 'download') {
-      return {type: 'saved', id: 0, target: 'download', version, files: splitModelJson(artifacts)};
-    }
-    if (target.kind === 'browser') {
-      const url = BROWSER_MODEL_PREFIX + target.name;
-      await tf.io.getSaveHandlers(url)[0].save!(artifacts);
-      return {type: 'saved', id: 0, target: 'browser', url, version};
-    }
-    const relative = `isotropic-models/${target.name}/`;
-    const base = this.settings.datasetUrl.endsWith('/') ? this.settings.datasetUrl : `${this.settings.datasetUrl}/`;
-    await putHandler(new URL(relative, base).href).save!(artifacts);
-    return {type: 'saved', id: 0, target: 'publish', url: relative, version};
+    if (!model) return Promise.reject(new Error('nothing trained yet'));
+    return saveModel(model, target, this.settings.datasetUrl);
   }
 
   dispose(): void {
@@ -199,18 +181,18 @@ export class TrainingRun {
 
   private setState(state: RunState, step: number, message?: string): void {
     this.state = state;
-    this.post({type: 'state', state, step, totalSteps: this.settings.steps, message});
+    this.post({type: 'state', runId: this.runId, state, step, totalSteps: this.settings.steps, message});
   }
 
   private progress(p: TrainProgress): void {
     this.history.push(historyPoint(p));
-    this.post({type: 'progress', progress: p});
+    this.post({type: 'progress', runId: this.runId, progress: p});
   }
 
   private async checkpoint(optimizerState: tf.NamedTensorMap, step: number): Promise<void> {
     const artifacts = await modelArtifacts(this.session!.model, optimizerState);
     await this.record({step, checkpoint: splitModelJson(artifacts)});
-    this.post({type: 'checkpoint', step});
+    this.post({type: 'checkpoint', runId: this.runId, step});
   }
 
   /** Writes the run's record: the last checkpoint is held here, never read back from IndexedDB. */
@@ -232,31 +214,12 @@ export class TrainingRun {
   /** A failed preview is reported and training goes on. */
   private async preview(step: number): Promise<void> {
     try {
-      await this.renderPreview(step);
+      const {message, transfer} = await previewMessage(this.trainer!, this.session!, this.previewAt, step);
+      this.post({...message, runId: this.runId}, transfer);
     } catch (e) {
-      this.post({type: 'error', about: 'run', message: `the preview at step ${step} failed (training goes on): ${(e as Error).message}`});
+      this.post({type: 'error', runId: this.runId, about: 'run', message: `the preview at step ${step} failed (training goes on): ${(e as Error).message}`});
     }
   }
-
-  private async renderPreview(step: number): Promise<void> {
-    const model = this.session!.model;
-    const pair = await this.trainer!.validationPreview();
-    const axial = await axialPreview(model, this.session!.volume, this.previewAt[0], this.previewAt[1], AXIAL_PREVIEW_WIDTH);
-    const grey = (data: Float32Array, width: number, height: number): Grey => ({width, height, data});
-    const triplet: [Grey, Grey, Grey] = [grey(pair.input, pair.size, pair.size), grey(pair.prediction, pair.size, pair.size), grey(pair.target, pair.size, pair.size)];
-    const planes: [Grey, Grey] = [grey(axial.interpolated, axial.cols, axial.rows), grey(axial.network, axial.cols, axial.rows)];
-    const images = [...triplet, ...planes];
-    this.post({type: 'preview', step, triplet, axial: planes, window: displayWindow(axial.interpolated)}, images.map((g) => g.data.buffer));
-  }
-}
-
-/** 1st and 99th percentiles: a display range that ignores a few saturated voxels. */
-function displayWindow(data: Float32Array): [number, number] {
-  const sorted = Float32Array.from(data).sort();
-  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
-  const lo = at(0.01);
-  const hi = at(0.99);
-  return hi > lo ? [lo, hi] : [lo, lo + 1];
 }
 
 /** A failed step in plain words: a lost GPU or exhausted memory say so, with what to do. */

@@ -4,8 +4,9 @@
  * time; commands and reports are the messages of protocol.ts.
  */
 import * as tf from '@tensorflow/tfjs';
-import type {FromWorker, ToWorker} from './protocol.ts';
-import {BROWSER_MODEL_PREFIX, TrainingRun} from './training-run.ts';
+import {isActive} from '../../src/train/run-state.ts';
+import {BROWSER_MODEL_PREFIX, type FromWorker, type ToWorker} from './protocol.ts';
+import {TrainingRun} from './training-run.ts';
 import {loadRun, type RunRecord} from './run-store.ts';
 
 let current: TrainingRun | undefined;
@@ -16,7 +17,7 @@ function post(message: FromWorker, transfer: Transferable[] = []): void {
 
 /** Starts `run` unless one is in progress; its own messages report how it ends. */
 async function begin(run: TrainingRun, resumeFrom?: RunRecord): Promise<void> {
-  if (current && ['starting', 'running', 'paused'].includes(current.state)) throw new Error('a training run is already in progress: stop it first');
+  if (current && isActive(current.state)) throw new Error('a training run is already in progress: stop it first');
   current?.dispose();
   current = run;
   await run.run(resumeFrom);
@@ -62,9 +63,9 @@ function report(message: ToWorker, e: Error): void {
     post({type: 'error', about: 'save', message: e.message, id: message.id});
   } else if (message.type === 'start' || message.type === 'resume-checkpoint') {
     // Reached only when no run began (one in progress, or no checkpoint): a panel waiting for it must not wait on.
-    const busy = current && ['starting', 'running', 'paused'].includes(current.state);
-    if (!busy) post({type: 'state', state: 'failed', step: 0, totalSteps: 0, message: e.message});
-    post({type: 'error', about: message.type === 'start' ? 'start' : 'resume', message: e.message});
+    const busy = current && isActive(current.state);
+    if (!busy) post({type: 'state', runId: message.runId, state: 'failed', step: 0, totalSteps: 0, message: e.message});
+    post({type: 'error', runId: message.runId, about: message.type === 'start' ? 'start' : 'resume', message: e.message});
   } else {
     post({type: 'error', about: 'run', message: e.message});
   }

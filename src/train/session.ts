@@ -3,6 +3,9 @@
  * (Node CLI, headless browser, the viewer's training worker): the model (new,
  * started from another model's weights, or resumed from a checkpoint) and the
  * training volume in memory.
+ *
+ * This is where a model's interpolation (what its inputs are interpolated with,
+ * in training and serving alike) is decided; the Trainer only reads it.
  */
 import * as tf from '@tensorflow/tfjs';
 import {dtypeRange} from '../chunk/dtype.ts';
@@ -10,6 +13,7 @@ import type {Vec3} from '../io/ngff.ts';
 import {DEFAULT_PRESET, presetConfig} from '../model/config.ts';
 import {checkModelFits, createModel, disposeModel, type IsotropicModel, type ModelMetadata} from '../model/model.ts';
 import {modelArtifacts, type LoadedModel} from '../model/model-io.ts';
+import type {InterpolationMethod} from '../resample/interpolate.ts';
 import {computeNormalisation, type TrainingVolume} from './data.ts';
 
 export interface TrainingSession {
@@ -34,6 +38,12 @@ export interface PrepareTrainingOptions {
    * become the trained variables, its metadata is rewritten): pass a copy of one in use.
    */
   initFrom?: LoadedModel;
+  /**
+   * What the network is trained against and served with (model.metadata.interpolation):
+   * a new model's, default cubic; a fine-tuned model's, default the init model's
+   * (cubic if it has none). A resumed checkpoint keeps its own: another one throws.
+   */
+  interpolation?: InterpolationMethod;
 }
 
 /**
@@ -65,6 +75,10 @@ export async function prepareTraining(vol: TrainingSource, opts: PrepareTraining
         const from = resumed.metadata.fineTunedFrom ? `was fine-tuned from ${resumed.metadata.fineTunedFrom.versionHash}` : 'was not fine-tuned from a model';
         throw new Error(`the checkpoint ${from}, not from the init model ${init.hash}`);
       }
+      const own = resumed.metadata.interpolation ?? 'cubic';
+      if (opts.interpolation && opts.interpolation !== own) {
+        throw new Error(`interpolation '${opts.interpolation}' conflicts with the checkpoint, trained against '${own}': a resumed run keeps its interpolation`);
+      }
     }
   } catch (e) {
     if (init) disposeModel(init.model);
@@ -81,7 +95,7 @@ export async function prepareTraining(vol: TrainingSource, opts: PrepareTraining
     m.metadata = {
       config: m.metadata.config,
       rho,
-      interpolation: m.metadata.interpolation,
+      interpolation: opts.interpolation ?? m.metadata.interpolation ?? 'cubic',
       voxelSize,
       // The weights were learnt for this normalisation: keep it.
       normalisation: m.metadata.normalisation,
@@ -102,6 +116,8 @@ export async function prepareTraining(vol: TrainingSource, opts: PrepareTraining
       dtype: vol.dtype,
       channels: 1,
       trainingData: opts.trainingData,
+      // Last, where the Trainer used to add it: model.json keeps its key order.
+      interpolation: opts.interpolation ?? 'cubic',
     },
     opts.seed ?? 1,
   );

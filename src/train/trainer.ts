@@ -1,28 +1,27 @@
 /**
- * The self-supervised training loop. Runs wherever tfjs runs (worker, window,
- * Node); reports progress through a callback, can pause, resume and stop, and
- * hands checkpoints (weights + optimizer state + step) to a callback so an
- * interrupted run resumes where it was.
+ * The self-supervised training loop: steps, pause / resume / stop, progress,
+ * checkpoints and the hooks around them. Runs wherever tfjs runs (worker,
+ * window, Node). What each step trains on and the validation come from
+ * training-data.ts, the learning rate from schedule.ts, the optimizer state's
+ * saved form from checkpoint-codec.ts.
  *
- * Each step's patches and degradations come from a generator seeded by
- * (seed, step), so a resumed run sees exactly the data an uninterrupted one would.
+ * The loop reads the model's metadata and writes only `metadata.steps` (the
+ * run's bookkeeping, advanced after every step). The interpolation the network
+ * is trained against is the model's own (`metadata.interpolation`, decided where
+ * the model is created: session.ts prepareTraining).
  *
  * A fine-tuned model (metadata.fineTunedFrom) counts its init model's steps in
  * metadata.steps; `steps`, the schedule and the progress count this run's own
- * steps only, while the data generator goes on from the total (new patches).
- *
- * Patches are degraded as strips taller by a margin on both sides along the
- * degraded axis and cropped to the middle (makeTrainingPairs), so the loss never
- * sees rows the interpolation mirror-extrapolated.
+ * steps only, while the data goes on from the total (new patches).
  */
 import * as tf from '@tensorflow/tfjs';
-import {Random} from '../util/random.ts';
-import {degradeMargin, makeTrainingPairs, sampleLateralPatches} from '../degrade/patches.ts';
-import type {DegradeOptions} from '../degrade/degrade.ts';
-import {lateralNoiseSigma, matchedSectionNoise} from '../degrade/noise-estimate.ts';
 import {a2iLoss} from './loss.ts';
 import {predict, type IsotropicModel} from '../model/model.ts';
-import {splitPlanes, type TrainingVolume} from './data.ts';
+import type {TrainingVolume} from './data.ts';
+import {TrainingData, type PatchDegradation} from './training-data.ts';
+import {learningRateAt} from './schedule.ts';
+import {encodeOptimizerState, restoreOptimizerState} from './checkpoint-codec.ts';
+import type {RunState} from './run-state.ts';
 
 export interface TrainOptions {
   /** Steps of this run (a fine-tuned model's init steps not counted). */
@@ -35,7 +34,11 @@ export interface TrainOptions {
   warmupSteps: number;
   /** Weight of the projected distribution loss. */
   alpha: number;
-  degrade: Omit<DegradeOptions, 'rho' | 'phase'>;
+  /**
+   * `method` is the model's `metadata.interpolation` (default cubic): leave it out,
+   * or give the same; another one throws (the model would be served with the wrong one).
+   */
+  degrade: PatchDegradation;
   /**
    * 'matched': when `degrade.noise` is not given, add the Gaussian noise synthetic
    * sections lack against real ones, measured on the training planes (noise-estimate.ts).
@@ -55,7 +58,7 @@ export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
   schedule: 'constant',
   warmupSteps: 0,
   alpha: 0.01,
-  degrade: {profile: 'box', method: 'cubic'},
+  degrade: {profile: 'box'},
   sectionNoise: 'none',
   validationPatches: 64,
   validateEvery: 100,
@@ -87,49 +90,48 @@ export interface TrainerHooks {
   onCheckpoint?: (model: IsotropicModel, optimizerState: tf.NamedTensorMap, step: number) => Promise<void>;
   /** Awaited after each step and its checkpoint, before the next: the place for previews (the model is not changing). */
   afterStep?: (step: number) => Promise<void>;
-  /** Called once the loop has stopped stepping after pause() (the step in flight, if any, has finished). */
+  /** Called once the loop has stopped stepping after pause() (the step in flight, if any, has finished): status is 'paused'. */
   onPaused?: (step: number) => void;
 }
 
-export type TrainerState = 'idle' | 'running' | 'paused' | 'stopped' | 'done' | 'failed';
-
 export class Trainer {
+  /** The options as used: defaults filled in, `degrade.method` the model's, matched noise resolved. */
   readonly options: TrainOptions;
   private readonly optimizer: tf.AdamOptimizer;
   private readonly variables: tf.Variable[];
-  private readonly split;
-  private readonly normalise: (v: number) => number;
-  private validationSet?: {input: tf.Tensor4D; target: tf.Tensor4D; interpolatedPsnr: number};
+  private readonly data: TrainingData;
   /** Steps of this run so far (metadata.steps less the init model's steps when fine-tuning). */
   private step = 0;
   private readonly baseStep: number;
   private checkpointedStep = -1;
-  // Written by pause()/stop() while run() awaits, hence read through status().
-  private state: TrainerState = 'idle';
+  // Written by pause()/resume()/stop() while run() awaits, hence read through `status`.
+  private state: RunState = 'starting';
   private resumeWaiter?: () => void;
   lastValPsnr?: number;
 
+  /** Throws when `options.degrade.method` differs from the model's interpolation; leaves the model as it is. */
   constructor(
     readonly model: IsotropicModel,
     readonly volume: TrainingVolume,
     options: Partial<TrainOptions> = {},
     private readonly hooks: TrainerHooks = {},
   ) {
-    const merged = {...DEFAULT_TRAIN_OPTIONS, ...options, degrade: {...DEFAULT_TRAIN_OPTIONS.degrade, ...options.degrade}};
-    this.split = splitPlanes(volume);
-    const {mean, std} = model.metadata.normalisation;
-    if (merged.sectionNoise === 'matched' && !merged.degrade.noise) {
-      const sigma = matchedSectionNoise(lateralNoiseSigma(this.split.train) / std, volume.rho);
-      merged.degrade.noise = {gaussianSigma: sigma, poissonGain: 0, sectionJitter: 0};
+    const method = model.metadata.interpolation ?? 'cubic';
+    const asked = options.degrade?.method;
+    if (asked !== undefined && asked !== method) {
+      throw new Error(
+        `degrade.method '${asked}' conflicts with the model's interpolation '${method}': ` +
+          'a model is trained against the interpolation it is served with, chosen when the model is created (prepareTraining\'s interpolation option)',
+      );
     }
-    this.options = merged;
+    const merged = {...DEFAULT_TRAIN_OPTIONS, ...options, degrade: {...DEFAULT_TRAIN_OPTIONS.degrade, ...options.degrade, method}};
+    this.data = new TrainingData(volume, model.metadata.normalisation, merged);
+    this.options = {...merged, degrade: this.data.degrade};
     this.optimizer = tf.train.adam(this.options.learningRate);
     this.variables = [...model.params.values()];
-    this.normalise = (v) => (v - mean) / std;
     this.baseStep = model.metadata.fineTunedFrom?.steps ?? 0;
     this.step = model.metadata.steps - this.baseStep;
     if (this.step < 0) throw new Error(`model metadata: ${model.metadata.steps} steps, fewer than the ${this.baseStep} of the model it was fine-tuned from`);
-    model.metadata.interpolation = this.options.degrade.method ?? 'cubic';
   }
 
   /** Steps of this run (for a fine-tuned model, those after its init model's). */
@@ -137,49 +139,55 @@ export class Trainer {
     return this.step;
   }
 
-  get status(): TrainerState {
+  get status(): RunState {
     return this.state;
   }
 
-  /** Restores the optimizer state saved by onCheckpoint (the weights are already in the model). */
+  /** Restores the optimizer state saved by onCheckpoint (the weights are already in the model). The caller keeps `state`. */
   async restoreOptimizer(state: tf.NamedTensorMap): Promise<void> {
-    const names = Object.keys(state).sort();
-    if (names.length === 0) return;
-    await this.optimizer.setWeights(names.map((name) => ({name, tensor: state[name]})));
+    await restoreOptimizerState(this.optimizer, state);
   }
 
+  /** While running: 'pausing' until the step in flight finishes, then 'paused' (onPaused). */
   pause(): void {
-    if (this.state === 'running') this.state = 'paused';
+    if (this.state === 'running') this.state = 'pausing';
   }
 
+  /** From 'pausing' (the loop never waits) or 'paused': 'running'. */
   resume(): void {
-    if (this.state === 'paused') {
+    if (this.state === 'pausing' || this.state === 'paused') {
       this.state = 'running';
       this.resumeWaiter?.();
     }
   }
 
+  /** Ends the run after the step in flight, with a checkpoint. Before run() it does nothing. */
   stop(): void {
-    if (this.state === 'running' || this.state === 'paused') {
+    if (this.state === 'running' || this.state === 'pausing' || this.state === 'paused') {
       this.state = 'stopped';
       this.resumeWaiter?.();
     }
   }
 
-  /** Trains until `steps` (counted from the model's step 0, or from its init model's steps when fine-tuned) or stop(). Rejects on a failed step, model kept as of the last good step. */
-  async run(): Promise<TrainerState> {
+  /**
+   * Trains until `steps` (counted from the model's step 0, or from its init model's steps when fine-tuned) or stop(),
+   * advancing `model.metadata.steps` with every step. Rejects on a failed step, model kept as of the last good step.
+   */
+  async run(): Promise<RunState> {
     const {steps, checkpointEvery, validateEvery} = this.options;
-    if (this.state === 'running' || this.state === 'paused') throw new Error('this trainer is already running');
+    if (this.state === 'running' || this.state === 'pausing' || this.state === 'paused') throw new Error('this trainer is already running');
     this.state = 'running';
     const started = performance.now();
     const startStep = this.step;
     try {
       while (this.step < steps && this.status !== 'stopped') {
-        if (this.status === 'paused') {
+        if (this.status === 'pausing') {
+          this.state = 'paused';
           await new Promise<void>((resolve) => {
             this.resumeWaiter = resolve;
             this.hooks.onPaused?.(this.step); // after the waiter is set: the hook may resume or stop at once
           });
+          this.resumeWaiter = undefined;
           continue;
         }
         const losses = await this.trainStep();
@@ -193,7 +201,7 @@ export class Trainer {
           step: this.step,
           totalSteps: steps,
           ...losses,
-          learningRate: this.learningRateAt(this.step - 1),
+          learningRate: learningRateAt(this.step - 1, this.options),
           valPsnr: val?.psnr,
           valPsnrInterpolated: val?.interpolated,
           valL1: val?.l1,
@@ -214,22 +222,10 @@ export class Trainer {
     }
   }
 
-  learningRateAt(step: number): number {
-    const {learningRate, schedule, warmupSteps, steps} = this.options;
-    if (step < warmupSteps) return (learningRate * (step + 1)) / warmupSteps;
-    if (schedule === 'constant') return learningRate;
-    const progress = Math.min(1, (step - warmupSteps) / Math.max(1, steps - warmupSteps));
-    return learningRate * (0.05 + 0.95 * 0.5 * (1 + Math.cos(Math.PI * progress)));
-  }
-
   private async trainStep(): Promise<{loss: number; l1: number; pdl: number}> {
-    const {batchSize, patchSize, alpha, seed} = this.options;
-    const rng = new Random(seed * 1_000_003 + this.baseStep + this.step);
-    const [, ny, nx] = this.split.train.shape;
-    const margin = degradeMargin(this.volume.rho, patchSize, [ny, nx]);
-    const gt = sampleLateralPatches(this.split.train, batchSize, patchSize, rng, this.normalise, margin);
-    const {input, target} = makeTrainingPairs(gt, batchSize, patchSize, {...this.options.degrade, rho: this.volume.rho}, rng, margin);
-    (this.optimizer as unknown as {learningRate: number}).learningRate = this.learningRateAt(this.step);
+    const {batchSize, patchSize, alpha} = this.options;
+    const {input, target} = this.data.batch(this.baseStep + this.step);
+    (this.optimizer as unknown as {learningRate: number}).learningRate = learningRateAt(this.step, this.options);
     const x = tf.tensor4d(input, [batchSize, patchSize, patchSize, 1]);
     const y = tf.tensor4d(target, [batchSize, patchSize, patchSize, 1]);
     let parts: tf.Tensor | undefined;
@@ -252,29 +248,11 @@ export class Trainer {
     }
   }
 
-  /** PSNR on fixed held-out patches, in the data's own intensity range. */
+  /** PSNR on fixed held-out patches, in the data's own intensity range (also kept as lastValPsnr). */
   async validate(): Promise<{psnr: number; interpolated: number; l1: number}> {
-    const set = this.heldOut();
-    const batch = this.options.batchSize;
-    const n = set.input.shape[0];
-    let sumSq = 0;
-    let sumAbs = 0;
-    for (let i = 0; i < n; i += batch) {
-      const size = Math.min(batch, n - i);
-      const part = tf.tidy(() => {
-        const x = tf.slice(set.input, [i, 0, 0, 0], [size, -1, -1, -1]);
-        const y = tf.slice(set.target, [i, 0, 0, 0], [size, -1, -1, -1]);
-        const diff = tf.sub(predict(this.model, x), y);
-        return tf.stack([tf.sum(tf.square(diff)), tf.sum(tf.abs(diff))]);
-      });
-      const [sq, abs] = await part.data();
-      sumSq += sq;
-      sumAbs += abs;
-      part.dispose();
-    }
-    const psnr = this.psnrFromMse(sumSq / set.input.size);
-    this.lastValPsnr = psnr;
-    return {psnr, interpolated: set.interpolatedPsnr, l1: sumAbs / set.input.size};
+    const result = await this.data.validate(this.model, this.options.batchSize);
+    this.lastValPsnr = result.psnr;
+    return result;
   }
 
   /**
@@ -282,71 +260,24 @@ export class Trainer {
    * intensities: degraded input, prediction and lateral truth, each size × size
    * (rows along the degraded axis).
    */
-  async validationPreview(): Promise<{size: number; input: Float32Array; prediction: Float32Array; target: Float32Array}> {
-    const set = this.heldOut();
-    const size = set.input.shape[1];
-    const {mean, std} = this.model.metadata.normalisation;
-    // One tensor, one read: nothing is left behind if the read fails.
-    const images = tf.tidy(() => {
-      const x = tf.slice(set.input, [0, 0, 0, 0], [1, -1, -1, -1]);
-      const y = tf.slice(set.target, [0, 0, 0, 0], [1, -1, -1, -1]);
-      return tf.add(tf.mul(tf.concat([x, predict(this.model, x), y]), std), mean);
-    });
-    let data: Float32Array;
-    try {
-      data = (await images.data()) as Float32Array;
-    } finally {
-      images.dispose();
-    }
-    const n = size * size;
-    const [input, prediction, target] = [0, 1, 2].map((i) => data.slice(i * n, (i + 1) * n));
-    return {size, input, prediction, target};
-  }
-
-  private psnrFromMse(mseNormalised: number): number {
-    const range = this.volume.dataRange / this.model.metadata.normalisation.std;
-    return 10 * Math.log10((range * range) / mseNormalised);
-  }
-
-  /** The held-out patches, made on first use. */
-  private heldOut() {
-    return (this.validationSet ??= this.makeValidationSet());
-  }
-
-  private makeValidationSet() {
-    const {validationPatches: count, seed} = this.options;
-    const [, ny, nx] = this.split.validation.shape;
-    const size = Math.min(this.options.patchSize, ny, nx);
-    const margin = degradeMargin(this.volume.rho, size, [ny, nx]);
-    const rng = new Random(seed * 7919 + 17);
-    const gt = sampleLateralPatches(this.split.validation, count, size, rng, this.normalise, margin);
-    const {input, target} = makeTrainingPairs(gt, count, size, {...this.options.degrade, rho: this.volume.rho}, rng, margin);
-    let sumSq = 0;
-    for (let i = 0; i < input.length; i++) sumSq += (input[i] - target[i]) ** 2;
-    return {
-      input: tf.tensor4d(input, [count, size, size, 1]),
-      target: tf.tensor4d(target, [count, size, size, 1]),
-      interpolatedPsnr: this.psnrFromMse(sumSq / input.length),
-    };
+  validationPreview(): Promise<{size: number; input: Float32Array; prediction: Float32Array; target: Float32Array}> {
+    return this.data.validationPreview(this.model);
   }
 
   private async checkpoint(): Promise<void> {
     if (!this.hooks.onCheckpoint) return;
-    const weights = await this.optimizer.getWeights();
-    const state: tf.NamedTensorMap = {};
-    // Adam keeps its slots in variable order; index names keep that order on restore.
-    weights.forEach((w, i) => (state[`optimizer/${String(i).padStart(4, '0')}`] = w.tensor));
+    const {state, release} = await encodeOptimizerState(this.optimizer);
     try {
       await this.hooks.onCheckpoint(this.model, state, this.step);
       this.checkpointedStep = this.step;
     } finally {
-      weights[0].tensor.dispose(); // the iteration count is a fresh scalar; the moments are the optimizer's own
+      release();
     }
   }
 
   dispose(): void {
     this.optimizer.dispose();
-    if (this.validationSet) tf.dispose([this.validationSet.input, this.validationSet.target]);
+    this.data.dispose();
   }
 }
 

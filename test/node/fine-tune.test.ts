@@ -136,6 +136,29 @@ describe('fine-tuning from an existing model (wasm, tiny preset)', () => {
     disposeModel(plain);
   });
 
+  it('prepareTraining decides the interpolation (new: cubic or the one asked for; fine-tuned: the init model\'s unless asked; resumed: the checkpoint\'s), the Trainer trains against it', async () => {
+    const vol = regionTrainingSource(await openLocal(volumePath));
+    const plain = await prepareTraining(vol, {trainingData: 'a', preset: 'tiny'});
+    assert.equal(plain.model.metadata.interpolation, 'cubic');
+    const linear = await prepareTraining(vol, {trainingData: 'a', preset: 'tiny', interpolation: 'linear'});
+    assert.equal(linear.model.metadata.interpolation, 'linear');
+    const trainer = new Trainer(linear.model, linear.volume, options);
+    assert.equal(trainer.options.degrade.method, 'linear');
+    trainer.dispose();
+    // The init model has no interpolation of its own: cubic, the default everywhere.
+    const tuned = await prepareTraining(vol, {trainingData: 'a', initFrom: await loadModel(fileHandler(initDir))});
+    assert.equal(tuned.model.metadata.interpolation, 'cubic');
+    const tunedLinear = await prepareTraining(vol, {trainingData: 'a', initFrom: await loadModel(fileHandler(initDir)), interpolation: 'linear'});
+    assert.equal(tunedLinear.model.metadata.interpolation, 'linear');
+    const resumed = await prepareTraining(vol, {trainingData: 'a', resumeFrom: {model: linear.model, extra: {}}});
+    assert.equal(resumed.model.metadata.interpolation, 'linear');
+    await assert.rejects(
+      prepareTraining(vol, {trainingData: 'a', resumeFrom: {model: linear.model, extra: {}}, interpolation: 'cubic'}),
+      /interpolation 'cubic' conflicts with the checkpoint, trained against 'linear'/,
+    );
+    [plain, linear, tuned, tunedLinear].forEach((s) => disposeModel(s.model));
+  });
+
   it('`train --init` writes a model whose metadata records the total steps and the init model', async () => {
     const out = path.join(dir, 'tuned');
     const log = console.log;

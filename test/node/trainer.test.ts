@@ -8,6 +8,7 @@ import {modelArtifacts, modelFromArtifacts} from '../../src/model/model-io.ts';
 import {Trainer, type TrainOptions, type TrainProgress} from '../../src/train/trainer.ts';
 import type {TrainingVolume} from '../../src/train/data.ts';
 import {Random} from '../../src/util/random.ts';
+import {isActive, isFinal, type RunState} from '../../src/train/run-state.ts';
 
 const volume: TrainingVolume = (() => {
   const [nz, ny, nx] = [10, 24, 24];
@@ -160,5 +161,76 @@ describe('Trainer (wasm, tiny preset, non-integer ρ)', () => {
     for (const t of [t1, t2, t3]) t.dispose();
     tf.dispose(Object.values(extra));
     [straight, first, resumed].forEach(disposeModel);
+  });
+
+  it('the constructor leaves the model untouched; the degradation uses the model\'s interpolation, and a conflicting degrade.method throws', () => {
+    for (const interpolation of [undefined, 'cubic', 'linear'] as const) {
+      const model = newModel();
+      if (interpolation) model.metadata.interpolation = interpolation;
+      const before = structuredClone(model.metadata);
+      const trainer = new Trainer(model, volume, {...options, sectionNoise: 'matched'});
+      assert.deepEqual(model.metadata, before, `interpolation ${interpolation}`);
+      assert.equal(trainer.options.degrade.method, interpolation ?? 'cubic');
+      trainer.dispose();
+      const same = new Trainer(model, volume, {...options, degrade: {method: interpolation ?? 'cubic'}});
+      same.dispose();
+      const other = interpolation === 'linear' ? 'cubic' : 'linear';
+      assert.throws(() => new Trainer(model, volume, {...options, degrade: {method: other}}), new RegExp(`degrade.method '${other}' conflicts with the model's interpolation '${interpolation ?? 'cubic'}'`));
+      assert.deepEqual(model.metadata, before);
+      disposeModel(model);
+    }
+  });
+
+  it("run states: 'starting' before run(), pause() → 'pausing' until the step in flight ends → 'paused' (onPaused), resume() → 'running', stop() → 'stopped'", async () => {
+    const model = newModel();
+    const seen: {at: string; state: RunState}[] = [];
+    let trainer!: Trainer;
+    let resumed = false;
+    trainer = new Trainer(model, volume, {...options, steps: 50}, {
+      onProgress: (p) => {
+        if (p.step === 2 && !resumed) {
+          trainer.pause();
+          seen.push({at: 'pause() during step 2', state: trainer.status});
+        }
+      },
+      onPaused: (step) => seen.push({at: `onPaused(${step})`, state: trainer.status}),
+      afterStep: async (step) => {
+        if (step === 2) seen.push({at: 'after step 2', state: trainer.status});
+      },
+    });
+    assert.equal(trainer.status, 'starting');
+    trainer.pause();
+    trainer.resume();
+    trainer.stop();
+    assert.equal(trainer.status, 'starting', 'pause, resume and stop do nothing before run()');
+    const running = trainer.run();
+    assert.equal(trainer.status, 'running');
+    while (trainer.status !== 'paused') await new Promise((r) => setTimeout(r, 10));
+    assert.deepEqual(seen, [
+      {at: 'pause() during step 2', state: 'pausing'},
+      {at: 'after step 2', state: 'pausing'},
+      {at: 'onPaused(2)', state: 'paused'},
+    ]);
+    assert.equal(trainer.status, 'paused');
+    assert.equal(trainer.currentStep, 2);
+    resumed = true;
+    trainer.resume();
+    assert.equal(trainer.status, 'running');
+    while (trainer.currentStep < 3) await new Promise((r) => setTimeout(r, 10)); // stepping again
+    // Pausing and resuming before the loop gets to wait: no onPaused, the loop goes on.
+    trainer.pause();
+    assert.equal(trainer.status, 'pausing');
+    trainer.resume();
+    assert.equal(trainer.status, 'running');
+    trainer.pause();
+    trainer.stop();
+    assert.equal(trainer.status, 'stopped');
+    assert.equal(await running, 'stopped');
+    assert.equal(seen.filter((s) => s.at.startsWith('onPaused')).length, 1);
+    for (const s of ['starting', 'running', 'pausing', 'paused'] as const) assert.ok(isActive(s) && !isFinal(s), s);
+    for (const s of ['stopped', 'done', 'failed'] as const) assert.ok(!isActive(s) && isFinal(s), s);
+    assert.ok(!isActive(undefined) && !isFinal(undefined));
+    trainer.dispose();
+    disposeModel(model);
   });
 });

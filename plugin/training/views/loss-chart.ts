@@ -3,12 +3,14 @@
  * with uPlot. The latest values are also written out as text, for screen
  * readers and for anyone who wants the number rather than the line.
  */
-import {LitElement, html} from 'lit';
+import {LitElement, css, html, unsafeCSS} from 'lit';
 import uPlot from 'uplot';
-import 'uplot/dist/uPlot.min.css';
-import type {HistoryPoint} from './protocol.ts';
+import uplotStyles from 'uplot/dist/uPlot.min.css?inline';
+import type {HistoryPoint} from '../protocol.ts';
+import {panelStyles} from './panel-styles.ts';
 
 export class LossChart extends LitElement {
+  static override styles = [panelStyles, unsafeCSS(uplotStyles), css`.uplot { color: #ccc; }`];
   static override properties = {history: {attribute: false}};
   declare history: HistoryPoint[];
   private plot?: uPlot;
@@ -19,11 +21,6 @@ export class LossChart extends LitElement {
   }
 
   private resize?: ResizeObserver;
-
-  // Light DOM: uPlot's stylesheet is global.
-  protected override createRenderRoot() {
-    return this;
-  }
 
   override render() {
     const last = this.history.at(-1);
@@ -43,7 +40,7 @@ export class LossChart extends LitElement {
   }
 
   protected override updated(): void {
-    const host = this.querySelector<HTMLElement>('.ngi-chart')!;
+    const host = this.renderRoot.querySelector<HTMLElement>('.ngi-chart')!;
     const data = this.series();
     if (!this.plot) {
       this.plot = new uPlot(

@@ -1,0 +1,134 @@
+/**
+ * What the panel does with a trained model: download it, keep it in this
+ * browser, apply it to the dataset's isotropic layer, or publish it to the
+ * server (with that server's publish token, asked for once) and point the layer
+ * at the published copy so the view URL can be shared. Errors and notices are
+ * in words, keyed by the button they answer; `changed` redraws the panel.
+ */
+import type {Viewer} from 'neuroglancer/unstable/viewer.js';
+import type {AnisotropicInput} from '../../src/input/types.ts';
+import type {SaveTarget} from './protocol.ts';
+import type {SavedAnswer} from './controller-state.ts';
+import type {TrainingController} from './training-controller.ts';
+import {MODEL_NAME, MODEL_NAME_RULE} from './training-form.ts';
+import {applyModel, type DatasetChoice} from './viewer-glue.ts';
+import {isTokenRefusal, keepPublishToken, storedPublishToken} from './publish-token.ts';
+
+export type SharingKey = 'apply' | 'save' | 'publish' | 'name';
+
+export class ModelSharing {
+  errors: Partial<Record<SharingKey, string>> = {};
+  notices: Partial<Record<Exclude<SharingKey, 'name'>, string>> = {};
+  /** Origin whose publish token is asked for. */
+  tokenFor?: string;
+
+  constructor(
+    private readonly viewer: Viewer,
+    private readonly controller: TrainingController,
+    private readonly changed: () => void,
+  ) {}
+
+  clear(): void {
+    this.errors = {};
+    this.notices = {};
+    this.changed();
+  }
+
+  async download(name: string): Promise<void> {
+    const m = await this.save({kind: 'download'}, 'save');
+    if (!m?.files) return;
+    // model.json names weights.bin: the two files go into one folder.
+    downloadBlob(new Blob([m.files.json], {type: 'application/json'}), 'model.json');
+    downloadBlob(new Blob([m.files.weights], {type: 'application/octet-stream'}), 'weights.bin');
+    this.note('save', `Downloaded model.json and weights.bin (version ${m.version}); keep them together in a folder, e.g. ${name || 'model'}/.`);
+  }
+
+  async keep(name: string): Promise<void> {
+    const m = await this.save({kind: 'browser', name}, 'save');
+    if (m) this.note('save', `Kept in this browser as ${m.url} (version ${m.version}).`);
+  }
+
+  async apply(name: string): Promise<void> {
+    const m = await this.save({kind: 'browser', name}, 'apply');
+    if (m) this.useInLayer(m.url!, m.version, 'apply');
+  }
+
+  /** With this server's token: the one just typed, else the one kept for it, else it asks for one. */
+  async publish(name: string, typed?: string): Promise<void> {
+    const settings = this.controller.state.run?.settings;
+    if (!settings) return;
+    const origin = new URL(settings.datasetUrl, location.href).origin;
+    const token = typed || storedPublishToken(origin);
+    if (!token) {
+      this.tokenFor = origin;
+      return this.error('publish', typed === '' ? 'enter the publish token first' : `publishing to ${origin} needs its publish token`);
+    }
+    const m = await this.save({kind: 'publish', name, token}, 'publish');
+    if (!m) {
+      if (isTokenRefusal(this.errors.publish ?? '')) {
+        keepPublishToken(origin, undefined);
+        this.tokenFor = origin;
+        this.changed();
+      }
+      return;
+    }
+    keepPublishToken(origin, token);
+    this.tokenFor = undefined;
+    this.useInLayer(m.url!, m.version, 'publish');
+  }
+
+  /** A model kept in this browser, for the chosen dataset's layer. */
+  useKept(choice: DatasetChoice, input: AnisotropicInput, url: string): void {
+    try {
+      const layer = applyModel(this.viewer, {url: choice.datasetUrl, format: choice.format, name: input.name}, url, '', input.coarse);
+      this.note('apply', `The layer "${layer}" now uses ${url}.`);
+    } catch (e) {
+      this.error('apply', (e as Error).message);
+    }
+  }
+
+  private async save(target: SaveTarget, about: Exclude<SharingKey, 'name'>): Promise<SavedAnswer | undefined> {
+    if (target.kind !== 'download' && !MODEL_NAME.test(target.name)) {
+      this.error('name', MODEL_NAME_RULE);
+      return undefined;
+    }
+    this.errors = {...this.errors, name: undefined, [about]: undefined};
+    try {
+      return await this.controller.save(target);
+    } catch (e) {
+      this.error(about, (e as Error).message);
+      return undefined;
+    }
+  }
+
+  private useInLayer(url: string, version: string, what: 'apply' | 'publish'): void {
+    const settings = this.controller.state.run!.settings;
+    try {
+      const layer = applyModel(this.viewer, {url: settings.datasetUrl, format: settings.format, name: settings.datasetName}, url, version, settings.coarse);
+      const where = what === 'publish' ? `Published to ${new URL(url, settings.datasetUrl).href}; ` : '';
+      const kept = what === 'apply' ? ' (kept in this browser: publish it to share the view)' : '';
+      this.errors = {...this.errors, apply: undefined};
+      this.note(what, `${where}the layer "${layer}" now uses model version ${version}${kept}.`);
+    } catch (e) {
+      this.error('apply', (e as Error).message);
+    }
+  }
+
+  private note(key: keyof ModelSharing['notices'], message: string): void {
+    this.notices = {...this.notices, [key]: message};
+    this.changed();
+  }
+
+  private error(key: SharingKey, message: string): void {
+    this.errors = {...this.errors, [key]: message};
+    this.changed();
+  }
+}
+
+function downloadBlob(blob: Blob, name: string): void {
+  const a = document.createElement('a');
+  a.href = URL.createObjectURL(blob);
+  a.download = name;
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
+}
