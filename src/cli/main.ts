@@ -1,9 +1,10 @@
 /** The `ng-isotropic` command line. */
-import {Command, InvalidArgumentError} from 'commander';
+import {Command, InvalidArgumentError, Option} from 'commander';
 import {UserError} from '../errors.ts';
 import {convertStack, parseCrop} from '../convert/convert.ts';
 import {startServer} from '../serve/server.ts';
 import {exampleViewUrl} from '../serve/example-view.ts';
+import {PUBLISH_TOKEN_ENV, checkPublishToken} from '../serve/publish-token.ts';
 import {trainCommand} from './train-command.ts';
 import {progressBar} from './progress.ts';
 import {evaluateCommand} from './evaluate-command.ts';
@@ -157,12 +158,22 @@ export function buildProgram(): Command {
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <port>', 'port (default: PORT in the environment, else 8080)', parsePort)
     .option('--read-only', 'refuse model publishing (HTTP PUT to <dataset>/isotropic-models/<name>/)')
-    .action(async (o) => {
+    .addOption(
+      new Option('--publish-token <token>', 'what a publishing PUT must send as "Authorization: Bearer <token>" (default: a random one, printed)').env(PUBLISH_TOKEN_ENV),
+    )
+    .action(async (o, command: Command) => {
       const port = o.port ?? parsePort(process.env.PORT ?? '8080');
-      const server = await startServer({appDir: o.app, dataDir: o.data, host: o.host, port, readOnly: Boolean(o.readOnly)});
+      const readOnly = Boolean(o.readOnly);
+      const tokenFrom = command.getOptionValueSource('publishToken') === 'env' ? PUBLISH_TOKEN_ENV : '--publish-token';
+      const given = o.publishToken === undefined || readOnly ? undefined : checkPublishToken(o.publishToken, tokenFrom);
+      const server = await startServer({appDir: o.app, dataDir: o.data, host: o.host, port, readOnly, publishToken: given});
       console.log(`serving ${server.dataDir} at ${server.origin}/data/`);
       const url = await exampleViewUrl(server).catch(() => undefined);
       console.log(url ? `open the viewer: ${url}` : `open the viewer: ${server.origin}/`);
+      // A token the user gave is not echoed (it may sit in an environment kept out of logs).
+      if (server.publishToken !== undefined) {
+        console.log(`publish token (for the training panel's "Publish"): ${given === undefined ? server.publishToken : `the one given by ${tokenFrom}`}`);
+      }
     });
 
   return program;

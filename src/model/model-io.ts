@@ -135,7 +135,9 @@ export function weightBytes(artifacts: Pick<tf.io.ModelArtifacts, 'weightData'>)
 
 /**
  * Saves by HTTP PUT: `<base>/weights.bin`, then `<base>/model.json`, so a
- * model.json only ever appears with its weights in place.
+ * model.json only ever appears with its weights in place. `init` goes with
+ * both requests; its headers are kept (e.g. `Authorization: Bearer <token>`,
+ * which `ng-isotropic serve` asks for), beside the content type.
  */
 export function putHandler(base: string, init: RequestInit = {}): tf.io.IOHandler {
   const root = base.replace(/\/model\.json$/, '').replace(/\/$/, '');
@@ -146,7 +148,9 @@ export function putHandler(base: string, init: RequestInit = {}): tf.io.IOHandle
         ['weights.bin', weights, 'application/octet-stream'],
         ['model.json', json, 'application/json'],
       ] as const) {
-        const res = await fetch(`${root}/${name}`, {...init, method: 'PUT', body, headers: {'content-type': type}});
+        const headers = new Headers(init.headers);
+        headers.set('content-type', type);
+        const res = await fetch(`${root}/${name}`, {...init, method: 'PUT', body, headers});
         if (!res.ok) throw new Error(`PUT ${root}/${name} failed: ${res.status} ${await res.text().catch(() => '')}`.trim());
       }
       return {modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts)};

@@ -10,7 +10,9 @@
  * folder and renamed into place only when complete and valid, so a reader sees
  * the old file or the new one, never part of one. model.json is accepted only
  * when it is an isotropic model naming weights.bin, and that weights.bin is
- * already there with the size the manifest describes. Node only.
+ * already there with the size the manifest describes. Limits per file and per
+ * dataset (models, bytes) keep a client from filling the disk; the publish
+ * token is checked before (server.ts, publish-token.ts). Node only.
  */
 import type http from 'node:http';
 import {promises as fs} from 'node:fs';
@@ -25,10 +27,16 @@ export type PublishableFile = (typeof PUBLISHABLE_FILES)[number];
 
 export const DEFAULT_MAX_MODEL_JSON_BYTES = 1 << 20;
 export const DEFAULT_MAX_WEIGHTS_BYTES = 256 << 20;
+/** Model folders under one dataset's isotropic-models/. */
+export const DEFAULT_MAX_MODELS_PER_DATASET = 32;
+/** Bytes of all files under one dataset's isotropic-models/. */
+export const DEFAULT_MAX_BYTES_PER_DATASET = 2 * 1024 ** 3;
 
 export interface PublishLimits {
   maxModelJsonBytes: number;
   maxWeightsBytes: number;
+  maxModelsPerDataset: number;
+  maxBytesPerDataset: number;
 }
 
 const WHERE = `models can only be published by PUT to /data/<dataset>/${MODELS_FOLDER}/<name>/model.json or weights.bin`;
@@ -42,6 +50,8 @@ class Refusal {
 }
 
 interface Target {
+  /** The dataset as named in the URL. */
+  dataset: string;
   /** Real path of the dataset folder. */
   datasetDir: string;
   /** <dataset>/isotropic-models/<name> (may not exist yet). */
@@ -82,7 +92,7 @@ export async function publishTarget(dataDir: string, rawRel: string): Promise<Ta
   if (!(await isZarrFolder(datasetDir))) {
     return new Refusal(403, `forbidden: "${dataset}" is not a Zarr folder (no zarr.json, .zgroup or .zattrs): ${WHERE}`);
   }
-  return {datasetDir, modelDir: path.join(datasetPath, MODELS_FOLDER, name), file: file as PublishableFile};
+  return {dataset, datasetDir, modelDir: path.join(datasetPath, MODELS_FOLDER, name), file: file as PublishableFile};
 }
 
 async function isZarrFolder(dir: string): Promise<boolean> {
@@ -93,6 +103,114 @@ async function isZarrFolder(dir: string): Promise<boolean> {
   return false;
 }
 
+/** An upload being received: its model folder counts as a model and `bytes` as written until it ends. */
+interface Upload {
+  /** <dataset>/isotropic-models (real dataset path). */
+  modelsDir: string;
+  name: string;
+  tmp: string;
+  bytes: number;
+}
+
+/** An upload let in: the most it may bring, and the refusal if it brings more. */
+interface Admission {
+  upload: Upload;
+  limit: number;
+  tooLarge: Refusal;
+}
+
+/**
+ * The uploads one server is receiving. Their temporary files do not yet show
+ * what they will bring, so each holds back the bytes it may write (its
+ * Content-Length, else all it may bring), and admissions run one at a time:
+ * concurrent uploads cannot together pass a dataset's limits.
+ */
+export class UploadsInFlight {
+  private readonly uploads = new Set<Upload>();
+  private turn: Promise<unknown> = Promise.resolve();
+
+  under(modelsDir: string): Upload[] {
+    return [...this.uploads].filter((u) => u.modelsDir === modelsDir);
+  }
+
+  /** Runs `decide` with no other admission running; what it admits is in flight until released. */
+  admit(decide: () => Promise<Admission | Refusal>): Promise<Admission | Refusal> {
+    const run = this.turn.then(decide).then((result) => {
+      if (!(result instanceof Refusal)) this.uploads.add(result.upload);
+      return result;
+    });
+    this.turn = run.catch(() => undefined);
+    return run;
+  }
+
+  release(upload: Upload): void {
+    this.uploads.delete(upload);
+  }
+}
+
+/**
+ * Whether this upload fits the per-file and per-dataset limits, by what is on
+ * disk, what other uploads hold back, and the request's Content-Length; and if
+ * so the most it may bring (enforced again while receiving).
+ */
+async function admitUpload(
+  target: Target,
+  tmp: string,
+  declared: number | undefined,
+  limits: PublishLimits,
+  uploads: UploadsInFlight,
+): Promise<Admission | Refusal> {
+  const modelsDir = path.join(target.datasetDir, MODELS_FOLDER);
+  const name = path.basename(target.modelDir);
+  const inFlight = uploads.under(modelsDir);
+  const onDisk = await modelsUsage(modelsDir, new Set(inFlight.map((u) => u.tmp)));
+  const models = new Set([...onDisk.models, ...inFlight.map((u) => u.name)]);
+  if (!models.has(name) && models.size >= limits.maxModelsPerDataset) {
+    return new Refusal(
+      409,
+      `dataset "${target.dataset}" already has ${models.size} models, the most this server keeps per dataset (${limits.maxModelsPerDataset}): publish under an existing name to replace one, or remove one from ${target.dataset}/${MODELS_FOLDER}/`,
+    );
+  }
+  const fileLimit = target.file === 'model.json' ? limits.maxModelJsonBytes : limits.maxWeightsBytes;
+  const replaced = await fs.lstat(path.join(target.modelDir, target.file)).then((s) => (s.isFile() ? s.size : 0), () => 0);
+  const used = onDisk.bytes + inFlight.reduce((sum, u) => sum + u.bytes, 0) - replaced;
+  const room = Math.max(0, limits.maxBytesPerDataset - used);
+  const limit = Math.min(fileLimit, room);
+  const tooLarge =
+    limit === fileLimit
+      ? new Refusal(413, `${target.file} is larger than this server accepts (${fileLimit} bytes at most)`)
+      : new Refusal(
+          413,
+          `dataset "${target.dataset}" holds ${used} bytes of models${replaced > 0 ? ` besides the ${target.file} this replaces` : ''}, and this server keeps at most ${bytesInWords(limits.maxBytesPerDataset)} per dataset: this ${target.file} may bring ${room} bytes at most; replace or remove a model first`,
+        );
+  if (declared !== undefined && declared > limit) return tooLarge;
+  // The temporary file as modelsUsage meets it (by the dataset's real path).
+  return {upload: {modelsDir, name, tmp: path.join(modelsDir, name, path.basename(tmp)), bytes: declared ?? limit}, limit, tooLarge};
+}
+
+/** Model folders (by name) and bytes of all files under isotropic-models/, leaving out the temporary files of uploads in flight. */
+async function modelsUsage(modelsDir: string, skip: Set<string>): Promise<{models: string[]; bytes: number}> {
+  const entries = async (dir: string) => fs.readdir(dir, {withFileTypes: true}).catch(() => []);
+  const top = await entries(modelsDir);
+  let bytes = 0;
+  const walk = async (dir: string, list: Awaited<ReturnType<typeof entries>>): Promise<void> => {
+    for (const e of list) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) await walk(p, await entries(p));
+      else if (e.isFile() && !skip.has(p)) bytes += await fs.lstat(p).then((s) => s.size, () => 0);
+    }
+  };
+  await walk(modelsDir, top);
+  return {models: top.filter((e) => e.isDirectory()).map((e) => e.name), bytes};
+}
+
+function bytesInWords(n: number): string {
+  for (const [unit, size] of [['GiB', 1024 ** 3], ['MiB', 1024 ** 2], ['KiB', 1024]] as const) {
+    if (n >= size && n % size === 0) return `${n / size} ${unit} (${n} bytes)`;
+  }
+  return `${n} bytes`;
+}
+
 /** Handles one PUT: always answers (201 created, 200 replaced, or a refusal). */
 export async function handlePublish(
   req: http.IncomingMessage,
@@ -100,22 +218,24 @@ export async function handlePublish(
   dataDir: string,
   rawRel: string,
   limits: PublishLimits,
+  uploads: UploadsInFlight,
 ): Promise<void> {
   const target = await publishTarget(dataDir, rawRel);
   if (target instanceof Refusal) return refuse(req, res, target);
-  const limit = target.file === 'model.json' ? limits.maxModelJsonBytes : limits.maxWeightsBytes;
-  const tooLarge = new Refusal(413, `${target.file} is larger than this server accepts (${limit} bytes at most)`);
-  const declared = req.headers['content-length'];
-  if (declared !== undefined && Number(declared) > limit) return refuse(req, res, tooLarge);
   const encoding = req.headers['content-encoding'];
   if (encoding !== undefined && encoding.toLowerCase() !== 'identity') {
     return refuse(req, res, new Refusal(415, `send ${target.file} uncompressed (got content-encoding "${encoding}")`));
   }
-  if (req.headers.expect?.toLowerCase() === '100-continue') res.writeContinue();
+  const declared = req.headers['content-length'] === undefined ? undefined : Number(req.headers['content-length']);
+  const tmpPath = tempName(target.modelDir, target.file);
+  const admission = await uploads.admit(() => admitUpload(target, tmpPath, declared, limits, uploads));
+  if (admission instanceof Refusal) return refuse(req, res, admission);
+  const {limit, tooLarge} = admission;
 
   const created: string[] = [];
   let tmp: string | undefined;
   try {
+    if (req.headers.expect?.toLowerCase() === '100-continue') res.writeContinue();
     let result: Refusal | {replaced: boolean; bytes: number};
     if (target.file === 'model.json') {
       const body = await readBody(req, limit);
@@ -125,13 +245,13 @@ export async function handlePublish(
       if (problem) return refuse(req, res, problem);
       // weights.bin is there, so the folder is too.
       await checkStillInside(dataDir, target.modelDir);
-      tmp = tempName(target.modelDir, target.file);
+      tmp = tmpPath;
       await fs.writeFile(tmp, body, {flag: 'wx'});
       result = {replaced: await rename(tmp, path.join(target.modelDir, target.file)), bytes: body.length};
     } else {
       created.push(...(await makeFolders(target.datasetDir, target.modelDir)));
       await checkStillInside(dataDir, target.modelDir);
-      tmp = tempName(target.modelDir, target.file);
+      tmp = tmpPath;
       const out = await fs.open(tmp, 'wx');
       let received: Awaited<ReturnType<typeof streamBody>>;
       try {
@@ -153,6 +273,7 @@ export async function handlePublish(
     if (tmp !== undefined) await fs.rm(tmp, {force: true});
     // Folders made for an upload that did not complete go again (only if still empty).
     for (const dir of created.reverse()) await fs.rmdir(dir).catch(() => undefined);
+    uploads.release(admission.upload);
   }
 }
 

@@ -2,7 +2,8 @@
  * `serve`: the built viewer at `/` and a folder of Zarr volumes at `/data/`,
  * over plain HTTP with CORS and range requests (via `send`), and, unless
  * read-only, trained models published by PUT under
- * `/data/<dataset>/isotropic-models/<name>/` (see model-publish.ts). Node only.
+ * `/data/<dataset>/isotropic-models/<name>/` by whoever holds the publish token
+ * (see publish-token.ts and model-publish.ts). Node only.
  */
 import http from 'node:http';
 import {promises as fs} from 'node:fs';
@@ -12,13 +13,17 @@ import send from 'send';
 import {UserError} from '../errors.ts';
 import {resolveInside} from './safe-path.ts';
 import {
+  DEFAULT_MAX_BYTES_PER_DATASET,
   DEFAULT_MAX_MODEL_JSON_BYTES,
+  DEFAULT_MAX_MODELS_PER_DATASET,
   DEFAULT_MAX_WEIGHTS_BYTES,
+  UploadsInFlight,
   handlePublish,
   isModelFilePath,
   refuseRequest,
   type PublishLimits,
 } from './model-publish.ts';
+import {checkPublishToken, generatePublishToken, publishTokenRefusal} from './publish-token.ts';
 
 export const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const DEFAULT_DATA_DIR = path.join(PACKAGE_ROOT, 'examples');
@@ -32,16 +37,25 @@ export interface ServerOptions {
   port?: number;
   /** Refuse every PUT (no model publishing). Default: models may be published. */
   readOnly?: boolean;
+  /** What a PUT must carry as `Authorization: Bearer <token>` (default: one generated at start). Ignored when read-only. */
+  publishToken?: string;
   /** Largest model.json a PUT may bring (default 1 MiB). */
   maxModelJsonBytes?: number;
   /** Largest weights.bin a PUT may bring (default 256 MiB). */
   maxWeightsBytes?: number;
+  /** Most model folders under one dataset's isotropic-models/ (default 32; replacing a model is not a new one). */
+  maxModelsPerDataset?: number;
+  /** Most bytes of files under one dataset's isotropic-models/ (default 2 GiB). */
+  maxBytesPerDataset?: number;
 }
 
 interface Settings extends PublishLimits {
   appDir: string;
   dataDir: string;
   readOnly: boolean;
+  /** Undefined exactly when read-only. */
+  publishToken: string | undefined;
+  uploads: UploadsInFlight;
 }
 
 export interface RunningServer {
@@ -49,18 +63,25 @@ export interface RunningServer {
   dataDir: string;
   appDir: string;
   readOnly: boolean;
+  /** The token PUTs must carry (undefined when read-only). */
+  publishToken: string | undefined;
   close(): Promise<void>;
 }
 
 export async function startServer(opts: ServerOptions = {}): Promise<RunningServer> {
   const appDir = await realDir(path.resolve(PACKAGE_ROOT, opts.appDir ?? 'dist'), 'built viewer');
   const dataDir = await realDir(path.resolve(opts.dataDir ?? DEFAULT_DATA_DIR), 'data folder');
+  const readOnly = opts.readOnly ?? false;
   const settings: Settings = {
     appDir,
     dataDir,
-    readOnly: opts.readOnly ?? false,
+    readOnly,
+    publishToken: readOnly ? undefined : opts.publishToken === undefined ? generatePublishToken() : checkPublishToken(opts.publishToken),
+    uploads: new UploadsInFlight(),
     maxModelJsonBytes: opts.maxModelJsonBytes ?? DEFAULT_MAX_MODEL_JSON_BYTES,
     maxWeightsBytes: opts.maxWeightsBytes ?? DEFAULT_MAX_WEIGHTS_BYTES,
+    maxModelsPerDataset: opts.maxModelsPerDataset ?? DEFAULT_MAX_MODELS_PER_DATASET,
+    maxBytesPerDataset: opts.maxBytesPerDataset ?? DEFAULT_MAX_BYTES_PER_DATASET,
   };
   const onRequest = (req: http.IncomingMessage, res: http.ServerResponse) => {
     handle(req, res, settings).catch((e) => {
@@ -83,7 +104,8 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     origin: `http://${host}:${port}`,
     dataDir,
     appDir,
-    readOnly: settings.readOnly,
+    readOnly,
+    publishToken: settings.publishToken,
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections();
@@ -107,8 +129,8 @@ function allowedMethods(readOnly: boolean): string {
 function setCors(res: http.ServerResponse, readOnly: boolean): void {
   res.setHeader('access-control-allow-origin', '*');
   res.setHeader('access-control-allow-methods', allowedMethods(readOnly));
-  res.setHeader('access-control-allow-headers', 'range, content-type');
-  res.setHeader('access-control-expose-headers', 'content-range, content-length, accept-ranges, etag, location');
+  res.setHeader('access-control-allow-headers', 'range, content-type, authorization');
+  res.setHeader('access-control-expose-headers', 'content-range, content-length, accept-ranges, etag, location, www-authenticate');
 }
 
 async function handle(req: http.IncomingMessage, res: http.ServerResponse, settings: Settings): Promise<void> {
@@ -121,12 +143,16 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, setti
   // Keep the raw (still percent-encoded) path so encoded `..` is caught after decoding.
   const rawPath = (req.url ?? '/').split('?')[0];
   if (req.method === 'PUT') {
+    // The token first: without it a client learns nothing (which datasets exist, the limits).
+    const denied = settings.publishToken === undefined ? undefined : publishTokenRefusal(req.headers.authorization, settings.publishToken);
     if (readOnly) {
       refuseRequest(req, res, 405, 'this server is read-only (--read-only): it does not accept models', {allow: allowedMethods(true)});
+    } else if (denied) {
+      refuseRequest(req, res, denied.status, denied.message, denied.headers);
     } else if (!rawPath.startsWith(DATA_PREFIX)) {
       refuseRequest(req, res, 403, 'forbidden: models can only be published by PUT to /data/<dataset>/isotropic-models/<name>/model.json or weights.bin');
     } else {
-      await handlePublish(req, res, dataDir, rawPath.slice(DATA_PREFIX.length), settings);
+      await handlePublish(req, res, dataDir, rawPath.slice(DATA_PREFIX.length), settings, settings.uploads);
     }
     return;
   }

@@ -3,8 +3,11 @@
  * on SwiftShader here), on the 64×64×16 crop of the example with the `tiny`
  * preset. Opens the panel with its key, trains, watches progress and the loss
  * curve move, pauses and resumes, keeps the model in IndexedDB, reloads the tab
- * and resumes from the checkpoint, publishes to the test server, and opens the
- * shared URL in a fresh browser profile, which loads the published model.
+ * and resumes from the checkpoint, a second tab finds the run open, takes it
+ * over (the first tab stops), publishes to the test server with its publish
+ * token, and opens the shared URL in a fresh browser profile, which loads the
+ * published model. The panel's views have shadow roots: Playwright's selectors
+ * pierce them, document.querySelector does not (hence `poll`).
  */
 import {describe, it, before, after} from 'node:test';
 import assert from 'node:assert/strict';
@@ -20,10 +23,21 @@ const STEPS = 40;
 const text = (page: Page, selector: string) => page.locator(selector).first().textContent().then((t) => (t ?? '').trim());
 const number = async (page: Page, selector: string) => Number(await text(page, selector));
 
+/** Until `ok` holds, checked every 200 ms. */
+async function poll(what: string, ok: () => Promise<boolean>, timeoutMs = TIMEOUT_MS): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await ok().catch(() => false))) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
 /** Until the panel's step counter reaches `atLeast`. */
 async function waitForStep(page: Page, atLeast: number): Promise<void> {
-  await page.waitForFunction((n) => Number(document.querySelector('#ngi-step')?.textContent ?? -1) >= n, atLeast, {timeout: TIMEOUT_MS, polling: 200});
+  await poll(`step ${atLeast}`, async () => (await page.locator('#ngi-step').count()) > 0 && (await number(page, '#ngi-step')) >= atLeast);
 }
+
+const checked = (page: Page, name: string) => page.locator(`input[name="${name}"]:checked`).getAttribute('value');
 
 async function waitForState(page: Page, state: string): Promise<void> {
   await page.waitForSelector(`.ngi-state[data-state="${state}"]`, {timeout: TIMEOUT_MS});
@@ -49,7 +63,7 @@ describe('the training panel', () => {
     await viewer?.close();
   });
 
-  it('trains, pauses, resumes, keeps, survives a reload, publishes, and the shared URL loads the published model', {timeout: 4 * TIMEOUT_MS}, async () => {
+  it('trains, pauses, resumes, keeps, survives a reload, is taken over by a second tab, publishes with the token, and the shared URL loads the published model', {timeout: 4 * TIMEOUT_MS}, async () => {
     const context = await browser.newContext({viewport: {width: 1200, height: 800}});
     const page = await context.newPage();
     const errors: string[] = [];
@@ -63,7 +77,7 @@ describe('the training panel', () => {
     await page.waitForSelector('ngi-training-panel #ngi-start', {state: 'visible'});
     await page.waitForFunction(() => decodeURIComponent(location.hash).includes('"isotropicTraining"'));
     // Voxel sizes and ρ come from the data (medulla: 10 × 10 × 40 nm → ρ = 4).
-    await page.waitForFunction(() => document.querySelector('#ngi-rho')?.textContent === '4.00', undefined, {timeout: 30_000});
+    await poll('ρ', async () => (await text(page, '#ngi-rho')) === '4.00', 30_000);
     assert.equal(await page.inputValue('#ngi-voxel-z'), '40');
     assert.equal(await page.locator('#ngi-layer option:checked').textContent(), 'medulla-crop');
 
@@ -94,6 +108,11 @@ describe('the training panel', () => {
     const loss = await number(page, '.ngi-last-loss');
     assert.ok(Number.isFinite(loss) && loss > 0, `training loss ${loss}`);
     assert.ok(Number.isFinite(await number(page, '.ngi-last-psnr')), 'validation PSNR shown');
+    // While it trains the form is disabled but shows the run's choices, and says them in words.
+    assert.equal(await checked(page, 'ngi-region'), 'view');
+    assert.equal(await checked(page, 'ngi-start'), 'scratch');
+    assert.ok(await page.locator('#ngi-window').isDisabled());
+    assert.match(await text(page, '#ngi-run-summary'), new RegExp(`tiny preset, ${STEPS} steps, batch 2 × 16²,.* from scratch, patches from a 64-voxel window around the view`));
     assert.equal(await page.locator('.ngi-chart canvas').count(), 1, 'uPlot drew the curve');
     // Previews: five images, drawn (not blank).
     await page.waitForSelector('.ngi-previews canvas.ngi-preview[data-index="4"]');
@@ -125,7 +144,7 @@ describe('the training panel', () => {
     await page.click('#ngi-keep');
     await page.waitForSelector('#ngi-save-note');
     assert.match(await text(page, '#ngi-save-note'), /indexeddb:\/\/ng-isotropic-models\/kept-model \(version [0-9a-f]{12}\)/);
-    await page.waitForFunction(() => document.querySelector('.ngi-saved')?.textContent?.includes('kept-model'));
+    await poll('the kept model listed', async () => (await text(page, '.ngi-saved')).includes('kept-model'), 30_000);
 
     // Apply: the isotropic layer now names the model kept in this browser, which its data source reads and accepts.
     await page.click('#ngi-apply');
@@ -152,24 +171,49 @@ describe('the training panel', () => {
     const firstAfter = await number(page, '#ngi-step');
     assert.ok(firstAfter > checkpoint && firstAfter <= checkpoint + 3, `resumed at step ${firstAfter}, checkpoint ${checkpoint}`);
     await waitForStep(page, checkpoint + 2);
-    await page.click('#ngi-stop');
-    await waitForState(page, 'stopped');
 
-    // Publish: the server gets the files, the layer's URL names the published model.
-    await setField(page, '#ngi-model-name', 'panel-test');
-    await page.click('#ngi-publish');
-    await page.waitForSelector('#ngi-publish-note', {timeout: 60_000});
+    // A second tab of the same browser finds the run open in the first: it may not resume it, but may take it over.
+    const second = await context.newPage();
+    second.on('pageerror', (e) => errors.push(e.message));
+    await second.goto(page.url());
+    await second.waitForSelector('ngi-training-panel .ngi-elsewhere', {timeout: 60_000});
+    assert.match(await text(second, '.ngi-elsewhere'), /open in another tab/);
+    assert.equal(await second.locator('.ngi-resume-button').count(), 0, 'no Resume for a run another tab trains');
+    await second.click('.ngi-takeover-button');
+    // The first tab stops at once (its worker ends, so it writes no further checkpoint); the second trains on.
+    await waitForState(page, 'stopped');
+    assert.match(await text(page, '#ngi-error-run'), /taken over by another tab/);
+    const takenAt = await number(page, '#ngi-step');
+    await waitForStep(second, takenAt + 1);
+    await page.close();
+    const tab = second;
+    await tab.click('#ngi-stop');
+    await waitForState(tab, 'stopped');
+
+    // Publish: the panel asks for the server's publish token once; the server gets the files, the layer's URL names the published model.
+    await setField(tab, '#ngi-model-name', 'panel-test');
+    await tab.click('#ngi-publish');
+    await tab.waitForSelector('#ngi-publish-token');
+    assert.match(await text(tab, '#ngi-error-publish'), /needs its publish token/);
+    await tab.fill('#ngi-publish-token', 'not-the-token');
+    await tab.click('#ngi-publish');
+    await poll('the wrong token refused', async () => /401 wrong publish token/.test(await text(tab, '#ngi-error-publish')), 60_000);
+    await tab.fill('#ngi-publish-token', viewer.server.publishToken!);
+    await tab.click('#ngi-publish');
+    await tab.waitForSelector('#ngi-publish-note', {timeout: 60_000});
+    assert.equal(await tab.locator('#ngi-publish-token').count(), 0, 'not asked again');
+    assert.equal(await tab.evaluate((o) => localStorage.getItem(`ng-isotropic-publish-token:${o}`), viewer.server.origin), viewer.server.publishToken, 'the token is kept for this server');
     const modelJson = JSON.parse(await fs.readFile(path.join(data.dir, CROP_VOLUME, 'isotropic-models/panel-test/model.json'), 'utf8'));
     const version: string = modelJson.userDefinedMetadata.isotropic.versionHash;
     assert.match(version, /^[0-9a-f]{12}$/);
     assert.ok(modelJson.userDefinedMetadata.isotropic.steps > checkpoint, 'the published model has the resumed steps');
-    assert.match(await text(page, '#ngi-publish-note'), new RegExp(`now uses model version ${version}`));
-    const source: string = await page.evaluate(() => window.viewer.layerManager.managedLayers[1].layer!.dataSources[0].spec.url);
+    assert.match(await text(tab, '#ngi-publish-note'), new RegExp(`now uses model version ${version}`));
+    const source: string = await tab.evaluate(() => window.viewer.layerManager.managedLayers[1].layer!.dataSources[0].spec.url);
     assert.ok(source.endsWith(`?model=isotropic-models/panel-test/&version=${version}`), source);
-    await page.waitForFunction((v) => decodeURIComponent(location.hash).includes(`isotropic-models/panel-test/&version=${v}`), version);
+    await tab.waitForFunction((v) => decodeURIComponent(location.hash).includes(`isotropic-models/panel-test/&version=${v}`), version);
 
     // A fresh browser profile opens the shared URL and the layer runs the published model.
-    const shared = page.url();
+    const shared = tab.url();
     const other = await browser.newContext({viewport: {width: 800, height: 700}});
     const reopened = await other.newPage();
     await reopened.goto(shared);

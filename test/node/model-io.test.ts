@@ -54,22 +54,37 @@ describe('model files', () => {
     disposeModel(loaded);
   });
 
-  it('saves by HTTP PUT: weights first, then model.json', async () => {
-    const received: {url: string; type: string; bytes: number}[] = [];
+  it('saves by HTTP PUT: weights first, then model.json, with the headers given (the publish token)', async () => {
+    const received: {url: string; type: string; authorization?: string; bytes: number}[] = [];
     const sink = http.createServer((req, res) => {
       let bytes = 0;
       req.on('data', (c: Buffer) => (bytes += c.length));
       req.on('end', () => {
-        received.push({url: `${req.method} ${req.url}`, type: String(req.headers['content-type']), bytes});
+        received.push({url: `${req.method} ${req.url}`, type: String(req.headers['content-type']), authorization: req.headers.authorization, bytes});
         res.writeHead(201).end();
       });
     });
     await new Promise<void>((r) => sink.listen(0, '127.0.0.1', r));
     const {port} = sink.address() as {port: number};
-    await saveModel(model, putHandler(`http://127.0.0.1:${port}/ds.zarr/isotropic-models/x/`));
+    await saveModel(model, putHandler(`http://127.0.0.1:${port}/ds.zarr/isotropic-models/x/`, {headers: {Authorization: 'Bearer t0ken', 'Content-Type': 'text/plain'}}));
     sink.close();
     assert.deepEqual(received.map((r) => r.url), ['PUT /ds.zarr/isotropic-models/x/weights.bin', 'PUT /ds.zarr/isotropic-models/x/model.json']);
+    assert.deepEqual(received.map((r) => r.authorization), ['Bearer t0ken', 'Bearer t0ken']);
+    assert.deepEqual(received.map((r) => r.type), ['application/octet-stream', 'application/json'], 'the content type is the file\'s');
     assert.equal(received[0].bytes, (await fs.stat(path.join(dir, 'a/weights.bin'))).size);
+  });
+
+  it('publishes to `serve` with its token, and is refused (401) without it', async () => {
+    server ??= await startServer({appDir: dir, dataDir: dir, port: 0});
+    await fs.mkdir(path.join(dir, 'ds.zarr'), {recursive: true});
+    await fs.writeFile(path.join(dir, 'ds.zarr/zarr.json'), '{"zarr_format":3,"node_type":"group"}');
+    const url = `${server.origin}/data/ds.zarr/isotropic-models/m/`;
+    await assert.rejects(saveModel(model, putHandler(url)), /weights\.bin failed: 401 publishing needs the server's publish token/);
+    await assert.rejects(saveModel(model, putHandler(url, {headers: {Authorization: 'Bearer wrong'}})), /failed: 401 wrong publish token/);
+    await saveModel(model, putHandler(url, {headers: {Authorization: `Bearer ${server.publishToken}`}}));
+    const {model: loaded} = await loadModel(`${url}model.json`);
+    assert.deepEqual(await outputs(loaded), await outputs(model));
+    disposeModel(loaded);
   });
 
   it('a refused PUT is an error that says so', async () => {

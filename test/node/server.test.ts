@@ -1,23 +1,59 @@
 import {describe, it, before, after} from 'node:test';
 import assert from 'node:assert/strict';
+import {spawn} from 'node:child_process';
 import {promises as fs} from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import {startServer, type RunningServer} from '../../src/serve/server.ts';
+import {PACKAGE_ROOT, startServer, type RunningServer} from '../../src/serve/server.ts';
+import {PUBLISH_TOKEN_ENV} from '../../src/serve/publish-token.ts';
 import {tempDir} from '../helpers/fixtures.ts';
 
 /** Raw HTTP GET, so the path reaches the server exactly as written (fetch would normalise `..`). */
 function get(origin: string, rawPath: string, headers: Record<string, string> = {}) {
+  return send(origin, 'GET', rawPath, headers);
+}
+
+function send(origin: string, method: string, rawPath: string, headers: Record<string, string> = {}, body = '') {
   const {hostname, port} = new URL(origin);
   return new Promise<{status: number; headers: http.IncomingHttpHeaders; body: Buffer}>((resolve, reject) => {
-    const req = http.request({hostname, port, path: rawPath, headers}, (res) => {
+    const req = http.request({hostname, port, path: rawPath, method, headers: {...(body ? {'content-length': String(body.length)} : {}), ...headers}}, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c) => chunks.push(c));
       res.on('end', () => resolve({status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks)}));
     });
     req.on('error', reject);
-    req.end();
+    req.end(body);
   });
+}
+
+/** `ng-isotropic serve …` as a user runs it: its output so far, and the origin it serves at. */
+async function serveCommand(args: string[], env: Record<string, string | undefined>) {
+  const childEnv = {...process.env, ...env};
+  for (const [k, v] of Object.entries(env)) if (v === undefined) delete childEnv[k];
+  const child = spawn(process.execPath, [path.join(PACKAGE_ROOT, 'bin/ng-isotropic.js'), 'serve', '--port', '0', ...args], {env: childEnv, stdio: ['ignore', 'pipe', 'pipe']});
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  let gone = false;
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code))).finally(() => (gone = true));
+  // Started once it has said where to open the viewer, or failed once it exits.
+  const started = await new Promise<boolean>((resolve) => {
+    const check = () => (/open the viewer: .*\n/.test(stdout) ? resolve(true) : gone ? resolve(false) : setTimeout(check, 20));
+    check();
+  });
+  const origin = /at (http:\/\/[^/\s]+)\/data\//.exec(stdout)?.[1];
+  return {
+    started,
+    origin: origin!,
+    output: () => stdout,
+    stderr: () => stderr,
+    exited,
+    stop: async () => {
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
 }
 
 describe('serve', () => {
@@ -92,7 +128,7 @@ describe('serve', () => {
     const {hostname, port} = new URL(server.origin);
     for (const p of ['/data/vol.zarr/zarr.json', '/data/vol.zarr/0/chunk2', '/index.html', '/data/../secret.txt']) {
       const res = await new Promise<{status: number; body: string}>((resolve, reject) => {
-        const req = http.request({hostname, port, path: p, method: 'PUT', headers: {'content-length': '2'}}, (r) => {
+        const req = http.request({hostname, port, path: p, method: 'PUT', headers: {'content-length': '2', authorization: `Bearer ${server.publishToken}`}}, (r) => {
           let body = '';
           r.on('data', (c) => (body += c));
           r.on('end', () => resolve({status: r.statusCode!, body}));
@@ -118,5 +154,65 @@ describe('serve', () => {
       req.end();
     });
     assert.equal(status, 405);
+  });
+
+  describe('the serve command and its publish token', () => {
+    const modelFile = (name: string) => `/data/vol.zarr/isotropic-models/${name}/weights.bin`;
+    const args = () => ['--app', path.join(root, 'app'), '--data', path.join(root, 'data')];
+    after(() => fs.rm(path.join(root, 'data/vol.zarr/isotropic-models'), {recursive: true, force: true}));
+
+    it('prints a generated token with the URL, and PUT takes that one only', {timeout: 60_000}, async () => {
+      const serve = await serveCommand(args(), {[PUBLISH_TOKEN_ENV]: undefined});
+      try {
+        assert.ok(serve.started, serve.stderr());
+        const token = /^publish token \(for the training panel's "Publish"\): ([A-Za-z0-9_-]{32})$/m.exec(serve.output())?.[1];
+        assert.ok(token, serve.output());
+        const missing = await send(serve.origin, 'PUT', modelFile('generated'), {}, 'weights');
+        assert.equal(missing.status, 401);
+        assert.equal(missing.headers['www-authenticate']?.split(' ')[0], 'Bearer');
+        assert.equal((await send(serve.origin, 'PUT', modelFile('generated'), {authorization: 'Bearer not-the-token'}, 'weights')).status, 401);
+        const ok = await send(serve.origin, 'PUT', modelFile('generated'), {authorization: `Bearer ${token}`}, 'weights');
+        assert.equal(ok.status, 201, ok.body.toString());
+        assert.equal((await get(serve.origin, modelFile('generated'))).body.toString(), 'weights');
+      } finally {
+        await serve.stop();
+      }
+    });
+
+    it(`takes the token from ${PUBLISH_TOKEN_ENV} or --publish-token, and does not echo it`, {timeout: 60_000}, async () => {
+      for (const [extra, env, token] of [
+        [[], {[PUBLISH_TOKEN_ENV]: 'token-from-the-environment'}, 'token-from-the-environment'],
+        [['--publish-token', 'token-from-the-flag'], {[PUBLISH_TOKEN_ENV]: 'loses-to-the-flag'}, 'token-from-the-flag'],
+      ] as const) {
+        const serve = await serveCommand([...args(), ...extra], env);
+        try {
+          assert.ok(serve.started, serve.stderr());
+          assert.ok(!serve.output().includes(token), 'a given token is not printed');
+          assert.match(serve.output(), /^publish token \(for the training panel's "Publish"\): the one given by (NG_ISOTROPIC_PUBLISH_TOKEN|--publish-token)$/m);
+          assert.equal((await send(serve.origin, 'PUT', modelFile(token), {authorization: 'Bearer loses-to-the-flag'}, 'weights')).status, 401);
+          assert.equal((await send(serve.origin, 'PUT', modelFile(token), {authorization: `Bearer ${token}`}, 'weights')).status, 201, token);
+        } finally {
+          await serve.stop();
+        }
+      }
+    });
+
+    it(`refuses an empty ${PUBLISH_TOKEN_ENV} at start`, {timeout: 60_000}, async () => {
+      const serve = await serveCommand(args(), {[PUBLISH_TOKEN_ENV]: '  '});
+      assert.equal(serve.started, false);
+      assert.equal(await serve.exited, 1);
+      assert.match(serve.stderr(), /ng-isotropic: NG_ISOTROPIC_PUBLISH_TOKEN is empty/);
+    });
+
+    it('--read-only prints no token and refuses PUT with 405', {timeout: 60_000}, async () => {
+      const serve = await serveCommand([...args(), '--read-only'], {[PUBLISH_TOKEN_ENV]: 'ignored-when-read-only'});
+      try {
+        assert.ok(serve.started, serve.stderr());
+        assert.equal((await send(serve.origin, 'PUT', modelFile('read-only'), {authorization: 'Bearer ignored-when-read-only'}, 'weights')).status, 405);
+        assert.doesNotMatch(serve.output(), /publish token/);
+      } finally {
+        await serve.stop();
+      }
+    });
   });
 });

@@ -10,7 +10,7 @@ import type {HistoryPoint} from '../protocol.ts';
 import {panelStyles} from './panel-styles.ts';
 
 export class LossChart extends LitElement {
-  static override styles = [panelStyles, unsafeCSS(uplotStyles), css`.uplot { color: #ccc; }`];
+  static override styles = [panelStyles, unsafeCSS(uplotStyles), css`.uplot { color: #ccc; } .u-legend { font-size: 11px; }`];
   static override properties = {history: {attribute: false}};
   declare history: HistoryPoint[];
   private plot?: uPlot;

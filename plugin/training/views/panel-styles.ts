@@ -10,9 +10,10 @@ export const panelStyles = css`
   input[type='number'] { width: 6em; }
   input, select { background: #222; color: #eee; border: 1px solid #555; }
   input:disabled, select:disabled { color: #bbb; border-color: #444; }
-  /* A disabled radio keeps showing which choice the run uses. */
-  input[type='radio'] { accent-color: #4fa3ff; }
-  input[type='radio']:disabled:checked + span { color: #fff; font-weight: bold; }
+  /* Drawn here, not by the browser: a disabled radio must still show which choice the run uses. */
+  input[type='radio'] { appearance: none; width: 12px; height: 12px; margin: 0 4px 0 0; vertical-align: -2px; border: 1px solid #888; border-radius: 50%; background: #222; }
+  input[type='radio']:checked { border-color: #4fa3ff; background: radial-gradient(circle, #4fa3ff 0 40%, #222 45%); }
+  input[type='radio']:checked + span { color: #fff; font-weight: bold; }
   button { margin: 3px 4px 3px 0; background: #333; color: #eee; border: 1px solid #666; padding: 3px 8px; cursor: pointer; }
   button:disabled { opacity: 0.4; cursor: default; }
   button:focus-visible, input:focus-visible, select:focus-visible { outline: 2px solid #4fa3ff; }
