@@ -14,7 +14,7 @@ import {DataType} from 'neuroglancer/unstable/sliceview/base.js';
 import {makeDefaultVolumeChunkSpecifications, VolumeType, type VolumeSourceOptions} from 'neuroglancer/unstable/sliceview/volume/base.js';
 import {MultiscaleVolumeChunkSource, VolumeChunkSource} from 'neuroglancer/unstable/sliceview/volume/frontend.js';
 import {registerRPC, type RPC} from 'neuroglancer/unstable/worker_rpc.js';
-import {isotropicChunkToModel, isotropicLevelOrigin, isotropicLevelShape, lateralSpacing} from '../../src/input/placement.ts';
+import {isotropicChunkToModel, isotropicLevelOrigin, isotropicLevels, isotropicLevelShape, lateralSpacing} from '../../src/input/placement.ts';
 import {formatTitle, openInput} from '../../src/input/open-input.ts';
 import type {AnisotropicInput, FormatName, InputSpec} from '../../src/input/types.ts';
 import {metresPerUnit} from '../../src/io/units.ts';
@@ -123,7 +123,7 @@ export class IsotropicMultiscaleVolumeChunkSource extends MultiscaleBase {
     const {coarse} = input;
     const lateral0 = lateralSpacing(base.scale, coarse);
     const origin0 = isotropicLevelOrigin(base, coarse);
-    this.levels = input.levels.map((level, i) => {
+    this.levels = isotropicLevels(input.levels).map((level, i) => {
       const shapeZyx = isotropicLevelShape(level, coarse);
       const placement = isotropicChunkToModel(level, base, coarse);
       const transform = new Float32Array(16); // (rank+1)², column-major
@@ -139,7 +139,7 @@ export class IsotropicMultiscaleVolumeChunkSource extends MultiscaleBase {
           level: i,
           inputShape: level.shape,
           coarse,
-          rho: Math.max(1, level.rho),
+          rho: Math.max(1, level.rho), // a ρ of 1 − rounding is 1
           dtype: input.dtype,
           fuse: options.fuse,
           modelUrl: useNetwork ? model.url : undefined,

@@ -52,6 +52,18 @@ export function isotropicLevelOrigin(level: Pick<InputLevel, 'scale' | 'translat
   return origin;
 }
 
+/**
+ * The pyramid levels an isotropic layer declares: fine to coarse, up to (not
+ * including) the first whose coarse spacing is finer than its lateral one
+ * (ρ < 1, e.g. lateral-only downsampling of a FAFB-like pyramid). Such a level
+ * would need z downsampled rather than interpolated; coarser zoom levels show
+ * the last level kept instead.
+ */
+export function isotropicLevels<L extends Pick<InputLevel, 'rho'>>(levels: readonly L[]): L[] {
+  const first = levels.findIndex((l) => l.rho < 1 - 1e-6);
+  return levels.slice(0, first < 0 ? levels.length : Math.max(1, first));
+}
+
 /** Shape (z, y, x) of a level's isotropic reconstruction: the coarse axis gains a factor ρ. */
 export function isotropicLevelShape(level: Pick<InputLevel, 'shape' | 'rho'>, coarse: CoarseAxis = 'z'): Vec3 {
   const shape = [...level.shape] as Vec3;

@@ -1,7 +1,7 @@
 import {describe, it} from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import {isotropicChunkToModel, isotropicLevelOrigin, isotropicLevelShape} from '../../src/input/placement.ts';
+import {isotropicChunkToModel, isotropicLevelOrigin, isotropicLevels, isotropicLevelShape} from '../../src/input/placement.ts';
 import type {InputLevel} from '../../src/input/types.ts';
 import {openLocal} from '../helpers/inputs.ts';
 
@@ -44,5 +44,16 @@ describe('where isotropic voxels land', () => {
     const {scale, translation} = isotropicChunkToModel(level, level, 'x');
     assert.equal(scale, 1);
     assert.deepEqual(translation, [(11 - 11) / 8 - 0.5, 4 / 8 - 0.5, 4 / 8 - 0.5]);
+  });
+});
+
+describe('which pyramid levels an isotropic layer declares', () => {
+  it('fine to coarse up to the first whose coarse spacing is finer than its lateral one (ρ < 1)', () => {
+    // A FAFB-like pyramid, 4×4×40 nm, downsampled 2×2×1: ρ = 10, 5, 2.5, 1.25, 0.625, 0.3125.
+    const pyramid = [10, 5, 2.5, 1.25, 0.625, 0.3125].map((rho, i) => ({rho, name: `s${i}`}));
+    assert.deepEqual(isotropicLevels(pyramid).map((l) => l.name), ['s0', 's1', 's2', 's3']);
+    // ρ = 1 (to rounding) is kept: its isotropic reconstruction is the level itself.
+    assert.deepEqual(isotropicLevels([{rho: 4}, {rho: 2}, {rho: 1 - 1e-9}, {rho: 0.5}]).length, 3);
+    assert.deepEqual(isotropicLevels([{rho: 4}, {rho: 2}]).length, 2);
   });
 });
