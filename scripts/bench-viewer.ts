@@ -2,8 +2,11 @@
 // then with the isotropic layer only, moves along y in steps, and reports per-chunk latency of the isotropic
 // layer (read, interpolate, network, total: median and p95), chunks/s, time until the xz panel is fully
 // rendered, peak JS heap of page and chunk worker, and tfjs tensor / device-buffer bytes held by the layer.
+// Also, per step, the time from the jump to the first network-computed chunk, and steps of one plane.
 // Options: --data DIR (default: the bundled examples) --volume NAME --tfjs webgpu|wasm|… --budget-mb 512
-//          --steps 6 --step 16 (voxels in y between steps) --json
+//          --steps 6 --step 16 (voxels in y between steps) --plane-steps 4 (steps of one voxel) --json
+// With --json the last line is one JSON object: raw.{panelMs,stepMs,planeStepMs},
+// isotropic.{firstNetworkMs,panelMs,stepMs,planeStepMs}, threads (medians, milliseconds) and the details.
 import {parseArgs} from 'node:util';
 import type {Page} from 'playwright-core';
 import {startServer} from '../src/serve/server.ts';
@@ -18,6 +21,7 @@ const {values} = parseArgs({
     'budget-mb': {type: 'string'},
     steps: {type: 'string', default: '6'},
     step: {type: 'string', default: '16'},
+    'plane-steps': {type: 'string', default: '4'},
     timeout: {type: 'string', default: '900'},
     json: {type: 'boolean', default: false},
   },
@@ -32,7 +36,7 @@ interface ChunkRecord {
 }
 interface LayerRecord {
   model: {state: string; version?: string; error?: string};
-  backend?: {backend: string; notice?: string};
+  backend?: {backend: string; notice?: string; threads?: number};
   chunks: ChunkRecord[];
   failures: string[];
   memory?: {tensorBytes: number; maxHeldTensorBytes: number; budget: number; deviceBytes?: number; inputCacheBytes: number; inputCacheBudget: number};
@@ -74,6 +78,25 @@ async function waitRendered(page: Page, iso: boolean, first: boolean): Promise<v
   );
 }
 
+/** Chunks the network has computed so far. */
+function networkChunks(page: Page): Promise<number> {
+  return page.evaluate(() => (window as unknown as {ngIsotropic?: {layers: LayerRecord[]}}).ngIsotropic?.layers[0]?.chunks.filter((c) => c.usedModel).length ?? 0);
+}
+
+/**
+ * Milliseconds from `t` until the network reports a chunk beyond the `before`
+ * it had, or undefined when the panel was fully rendered without one.
+ */
+async function firstNetworkChunk(page: Page, before: number, t: number, rendered: Promise<void>): Promise<number | undefined> {
+  let done = false;
+  void rendered.then(() => (done = true), () => (done = true));
+  while (!done) {
+    if ((await networkChunks(page)) > before) return performance.now() - t;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return (await networkChunks(page)) > before ? performance.now() - t : undefined;
+}
+
 async function heapBytes(page: Page): Promise<{page: number; worker: number}> {
   const pageHeap = await page.evaluate(() => (performance as unknown as {memory?: {usedJSHeapSize: number}}).memory?.usedJSHeapSize ?? 0);
   let worker = 0;
@@ -100,22 +123,35 @@ async function run(mode: 'raw' | 'isotropic') {
   const heap = await heapBytes(page);
   const peakHeap = {...heap};
   const stepTimes: number[] = [];
+  const planeStepTimes: number[] = [];
+  const firstNetworkTimes: number[] = [];
   const pathStart = performance.now();
   const steps = +values.steps!;
-  for (let s = 1; s <= steps; s++) {
-    const y = position[1] + (s - steps / 2) * +values.step!;
+  /** Jumps to y and waits for the full panel; returns its time, and records the first network chunk's. */
+  const jump = async (y: number): Promise<number> => {
+    const before = iso ? await networkChunks(page) : 0;
     const t = performance.now();
     await page.evaluate(([x, y, z]) => (window.viewer.navigationState.position.value = Float32Array.of(x, y, z)), [position[0], y, position[2]]);
-    await waitRendered(page, iso, false);
-    stepTimes.push(performance.now() - t);
+    const rendered = waitRendered(page, iso, false);
+    const first = iso ? await firstNetworkChunk(page, before, t, rendered) : undefined;
+    await rendered;
+    if (first !== undefined) firstNetworkTimes.push(first);
     const h = await heapBytes(page);
     peakHeap.page = Math.max(peakHeap.page, h.page);
     peakHeap.worker = Math.max(peakHeap.worker, h.worker);
+    return performance.now() - t;
+  };
+  let y = position[1];
+  for (let s = 1; s <= steps; s++) {
+    y = position[1] + (s - steps / 2) * +values.step!;
+    stepTimes.push(await jump(y));
   }
+  // Steps of one plane, as a scroll-wheel tick makes: most stay inside chunks already computed.
+  for (let s = 1; s <= +values['plane-steps']!; s++) planeStepTimes.push(await jump(y + s));
   const pathTime = performance.now() - pathStart;
   const record = iso ? await isoLayer(page) : undefined;
   await context.close();
-  return {mode, firstRender, stepTimes, pathTime, peakHeap, record};
+  return {mode, firstRender, stepTimes, planeStepTimes, firstNetworkTimes, pathTime, peakHeap, record};
 }
 
 const raw = await run('raw');
@@ -130,11 +166,17 @@ const overhead = pick((c) => c.timings.total / ((c.timings.infer * c.voxels) / c
 const summary = {
   volume: values.volume,
   backend: isotropic.record?.backend,
+  /** CPU threads of the network's backend (wasm); null on a GPU. */
+  threads: isotropic.record?.backend?.threads ?? null,
   model: isotropic.record?.model,
-  raw: {firstRenderMs: raw.firstRender, stepMedianMs: median(raw.stepTimes), peakHeap: raw.peakHeap},
+  raw: {panelMs: raw.firstRender, stepMs: median(raw.stepTimes), planeStepMs: median(raw.planeStepTimes), peakHeap: raw.peakHeap},
   isotropic: {
-    firstRenderMs: isotropic.firstRender,
-    stepMedianMs: median(isotropic.stepTimes),
+    panelMs: isotropic.firstRender,
+    stepMs: median(isotropic.stepTimes),
+    planeStepMs: median(isotropic.planeStepTimes),
+    /** Median over the steps that needed the network (null if none did). */
+    firstNetworkMs: isotropic.firstNetworkTimes.length ? median(isotropic.firstNetworkTimes) : null,
+    stepsNeedingNetwork: isotropic.firstNetworkTimes.length,
     networkChunks: chunks.length,
     chunksPerSecond: chunks.length / ((isotropic.firstRender + isotropic.pathTime) / 1000),
     voxelsPerSecond: chunks.reduce((s, c) => s + c.voxels, 0) / (chunks.reduce((s, c) => s + c.timings.total, 0) / 1000),
@@ -150,17 +192,20 @@ const summary = {
 };
 
 if (values.json) {
-  console.log(JSON.stringify(summary, null, 2));
+  console.log(JSON.stringify(summary));
 } else {
   // performance.memory is not exposed in workers: 0 there means "not measured".
   const mb = (b?: number) => (!b ? 'n/a' : `${(b / 2 ** 20).toFixed(1)} MB`);
   const ms = (v: number) => `${v.toFixed(0)} ms`;
   const i = summary.isotropic;
   console.log(`viewer benchmark: ${values.volume}, one xz panel, ${values.steps} steps of ${values.step} voxels in y`);
-  console.log(`network: ${summary.backend?.backend ?? '?'}${summary.backend?.notice ? ` (${summary.backend.notice})` : ''}, model ${summary.model?.version ?? summary.model?.state}`);
-  console.log(`                     raw layer    isotropic layer`);
-  console.log(`xz panel rendered    ${ms(summary.raw.firstRenderMs).padEnd(12)} ${ms(i.firstRenderMs)}`);
-  console.log(`per step (median)    ${ms(summary.raw.stepMedianMs).padEnd(12)} ${ms(i.stepMedianMs)}`);
+  const threads = summary.threads ? `, ${summary.threads} thread${summary.threads > 1 ? 's' : ''}` : '';
+  console.log(`network: ${summary.backend?.backend ?? '?'}${threads}${summary.backend?.notice ? ` (${summary.backend.notice})` : ''}, model ${summary.model?.version ?? summary.model?.state}`);
+  console.log(`                        raw layer    isotropic layer`);
+  console.log(`xz panel rendered       ${ms(summary.raw.panelMs).padEnd(12)} ${ms(i.panelMs)}`);
+  console.log(`${values.step}-plane step (median)  ${ms(summary.raw.stepMs).padEnd(12)} ${ms(i.stepMs)} (${(i.stepMs / summary.raw.stepMs).toFixed(1)}×)`);
+  console.log(`1-plane step (median)   ${ms(summary.raw.planeStepMs).padEnd(12)} ${ms(i.planeStepMs)}`);
+  console.log(`first network chunk     ${''.padEnd(12)} ${i.firstNetworkMs === null ? 'n/a' : ms(i.firstNetworkMs)} after a jump (median of ${i.stepsNeedingNetwork} steps that needed the network)`);
   console.log(`peak JS heap page    ${mb(summary.raw.peakHeap.page).padEnd(12)} ${mb(i.peakHeap.page)}`);
   console.log(`peak JS heap worker  ${mb(summary.raw.peakHeap.worker).padEnd(12)} ${mb(i.peakHeap.worker)}`);
   console.log(`isotropic chunks: ${i.networkChunks} by the network, ${i.chunksPerSecond.toFixed(2)} chunks/s, ${i.voxelsPerSecond.toExponential(2)} voxels/s while computing`);

@@ -70,7 +70,7 @@ export class IsotropicVolumeChunkSourceBackend extends WithParameters(VolumeChun
     this.network = network;
     this.report({kind: 'model', state: network.state, url: modelUrl, version: modelVersion});
     ensureBackend(backends).then(
-      (choice) => this.report({kind: 'backend', backend: choice.backend, notice: choice.notice}),
+      (choice) => this.report({kind: 'backend', backend: choice.backend, notice: choice.notice, threads: choice.threads}),
       (e: Error) => this.report({kind: 'backend', backend: 'none', notice: e.message}),
     );
     network.ready.then(() => {

@@ -63,7 +63,7 @@ export interface MemoryReport {
 }
 
 export type LayerStatus =
-  | {kind: 'backend'; backend: string; notice?: string}
+  | {kind: 'backend'; backend: string; notice?: string; threads?: number}
   | {kind: 'model'; state: 'loading' | 'ready' | 'failed'; url: string; version?: string; error?: string; name?: string}
   | {kind: 'chunk'; report: ChunkReport; memory: MemoryReport; usedModel: boolean}
   | {kind: 'chunk-failed'; error: string}

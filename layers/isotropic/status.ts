@@ -12,7 +12,7 @@ export interface LayerRecord {
   /** The layer's source URL. */
   url: string;
   model: {state: 'none' | 'loading' | 'ready' | 'failed'; url?: string; version?: string; error?: string; reason?: string};
-  backend?: {backend: string; notice?: string};
+  backend?: {backend: string; notice?: string; threads?: number};
   chunks: (ChunkReport & {usedModel: boolean})[];
   failures: string[];
   recoveries: string[];
@@ -70,7 +70,7 @@ export class LayerStatusDisplay {
     const r = this.record;
     switch (status.kind) {
       case 'backend':
-        r.backend = {backend: status.backend, notice: status.notice};
+        r.backend = {backend: status.backend, notice: status.notice, threads: status.threads};
         if (status.notice) this.notice('backend', `Isotropic layer: the network runs on ${status.backend} — ${status.notice}`, status.backend === 'none');
         break;
       case 'model':

@@ -27,7 +27,7 @@ export interface ControllerState {
   progress?: TrainProgress;
   history: HistoryPoint[];
   preview?: PreviewMessage;
-  backend?: {backend: string; notice?: string};
+  backend?: {backend: string; notice?: string; threads?: number};
   /** Last step checkpointed: where a failed run resumes. */
   checkpointStep: number;
   /** Other runs kept in this browser, newest first. */

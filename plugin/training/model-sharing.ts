@@ -7,10 +7,10 @@
  */
 import type {Viewer} from 'neuroglancer/unstable/viewer.js';
 import type {AnisotropicInput} from '../../src/input/types.ts';
-import type {SaveTarget} from './protocol.ts';
+import type {SaveTarget, TrainingSettings} from './protocol.ts';
 import type {SavedAnswer} from './controller-state.ts';
 import type {TrainingController} from './training-controller.ts';
-import {MODEL_NAME, MODEL_NAME_RULE} from './training-form.ts';
+import {MODEL_NAME_PATTERN, MODEL_NAME_RULE} from '../../src/model/model-name.ts';
 import {applyModel, type DatasetChoice} from './viewer-glue.ts';
 import {isTokenRefusal, keepPublishToken, storedPublishToken} from './publish-token.ts';
 
@@ -31,6 +31,7 @@ export class ModelSharing {
   clear(): void {
     this.errors = {};
     this.notices = {};
+    this.tokenFor = undefined;
     this.changed();
   }
 
@@ -49,8 +50,10 @@ export class ModelSharing {
   }
 
   async apply(name: string): Promise<void> {
+    const settings = this.controller.state.run?.settings; // the run's dataset, whatever is started meanwhile
+    if (!settings) return;
     const m = await this.save({kind: 'browser', name}, 'apply');
-    if (m) this.useInLayer(m.url!, m.version, 'apply');
+    if (m) this.useInLayer(settings, m.url!, m.version, 'apply');
   }
 
   /** With this server's token: the one just typed, else the one kept for it, else it asks for one. */
@@ -58,10 +61,12 @@ export class ModelSharing {
     const settings = this.controller.state.run?.settings;
     if (!settings) return;
     const origin = new URL(settings.datasetUrl, location.href).origin;
-    const token = typed || storedPublishToken(origin);
+    // A token typed for another server (asked for before a run on this one began) is not sent here.
+    const token = (this.tokenFor === origin ? typed : undefined) || storedPublishToken(origin);
     if (!token) {
+      const asked = this.tokenFor === origin;
       this.tokenFor = origin;
-      return this.error('publish', typed === '' ? 'enter the publish token first' : `publishing to ${origin} needs its publish token`);
+      return this.error('publish', asked ? 'enter the publish token first' : `publishing to ${origin} needs its publish token`);
     }
     const m = await this.save({kind: 'publish', name, token}, 'publish');
     if (!m) {
@@ -74,7 +79,7 @@ export class ModelSharing {
     }
     keepPublishToken(origin, token);
     this.tokenFor = undefined;
-    this.useInLayer(m.url!, m.version, 'publish');
+    this.useInLayer(settings, m.url!, m.version, 'publish');
   }
 
   /** A model kept in this browser, for the chosen dataset's layer. */
@@ -88,7 +93,7 @@ export class ModelSharing {
   }
 
   private async save(target: SaveTarget, about: Exclude<SharingKey, 'name'>): Promise<SavedAnswer | undefined> {
-    if (target.kind !== 'download' && !MODEL_NAME.test(target.name)) {
+    if (target.kind !== 'download' && !MODEL_NAME_PATTERN.test(target.name)) {
       this.error('name', MODEL_NAME_RULE);
       return undefined;
     }
@@ -101,8 +106,7 @@ export class ModelSharing {
     }
   }
 
-  private useInLayer(url: string, version: string, what: 'apply' | 'publish'): void {
-    const settings = this.controller.state.run!.settings;
+  private useInLayer(settings: TrainingSettings, url: string, version: string, what: 'apply' | 'publish'): void {
     try {
       const layer = applyModel(this.viewer, {url: settings.datasetUrl, format: settings.format, name: settings.datasetName}, url, version, settings.coarse);
       const where = what === 'publish' ? `Published to ${new URL(url, settings.datasetUrl).href}; ` : '';

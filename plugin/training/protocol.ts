@@ -82,7 +82,7 @@ export interface Grey {
  * longer shows (a stale message from a run stopped or taken over meanwhile).
  */
 export type FromWorker =
-  | {type: 'backend'; backend: string; notice?: string}
+  | {type: 'backend'; backend: string; notice?: string; threads?: number}
   | {type: 'state'; runId: string; state: RunState; step: number; totalSteps: number; message?: string}
   | {type: 'progress'; runId: string; progress: TrainProgress}
   | {type: 'checkpoint'; runId: string; step: number}

@@ -21,7 +21,7 @@ export function keepPublishToken(origin: string, token: string | undefined): voi
   }
 }
 
-/** Did the server refuse a PUT for its token (putHandler's message carries the status)? */
+/** Did the server refuse a PUT for its token? putHandler's message reads "PUT <url> failed: <status> <text>". */
 export function isTokenRefusal(message: string): boolean {
-  return /\b401\b/.test(message);
+  return /^PUT \S+ failed: 401\b/.test(message);
 }

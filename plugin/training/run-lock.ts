@@ -46,12 +46,14 @@ export function webRunLocks(locks: LockManager | undefined = globalThis.navigato
       });
     },
     async held() {
+      // Only training holds a run exclusively; whenFree's brief shared grants are not a tab at work.
       const {held = []} = await locks.query();
-      return new Set(held.map((l) => l.name ?? '').filter((n) => n.startsWith(PREFIX)).map((n) => n.slice(PREFIX.length)));
+      const names = held.filter((l) => l.mode === 'exclusive').map((l) => l.name ?? '');
+      return new Set(names.filter((n) => n.startsWith(PREFIX)).map((n) => n.slice(PREFIX.length)));
     },
     async whenFree(runId) {
-      // Granted only once the holder lets go; released at once.
-      await locks.request(PREFIX + runId, () => undefined);
+      // Shared: granted once no tab holds the run exclusively, released at once.
+      await locks.request(PREFIX + runId, {mode: 'shared'}, () => undefined);
     },
   };
 }

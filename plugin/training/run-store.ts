@@ -44,8 +44,8 @@ export async function savedRuns(): Promise<RunRecord[]> {
 /** Runs kept at most: each holds a model and its optimizer state. */
 export const KEPT_RUNS = 5;
 
-/** Deletes all but the `keep` newest runs. */
-export async function pruneRuns(keep: number): Promise<void> {
+/** Deletes all but the `keep` newest runs; never one in `spare` (runs a tab is training). */
+export async function pruneRuns(keep: number, spare: ReadonlySet<string> = new Set()): Promise<void> {
   const all = (await entries<string, RunRecord>(store())).map(([, r]) => r).sort((a, b) => b.savedAt - a.savedAt);
-  await Promise.all(all.slice(keep).map((r) => deleteRun(r.runId)));
+  await Promise.all(all.slice(keep).filter((r) => !spare.has(r.runId)).map((r) => deleteRun(r.runId)));
 }

@@ -23,6 +23,10 @@ export class TrainingController extends EventTarget {
   private worker?: WorkerPort;
   private lock?: HeldRun;
   private readonly pendingSaves = new PendingSaves();
+  /** A start or resume is between its check and its message to the worker: a second click must not slip in. */
+  private beginning = false;
+  /** Runs another tab holds whose release this tab waits for (one waiter each). */
+  private readonly waitingFor = new Set<string>();
 
   constructor(private readonly deps: ControllerDeps) {
     super();
@@ -35,29 +39,32 @@ export class TrainingController extends EventTarget {
   /** Starts the worker (it lists the kept models) and reads the stored runs. */
   async connect(): Promise<void> {
     this.port();
-    if (!this.deps.locks) this.set({notices: {...this.s.notices, lock: NO_LOCKS}});
+    this.set({notices: {...this.s.notices, ...this.lockNotice()}});
     await this.refreshStoredRuns();
   }
 
   async start(settings: TrainingSettings): Promise<void> {
-    if (isActive(this.s.runState)) return this.fail('start', 'a training run is already in progress: stop it first');
+    if (this.beginning || isActive(this.s.runState)) return this.fail('start', 'a training run is already in progress: stop it first');
     const runId = this.deps.newRunId?.() ?? `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
-    if (!(await this.hold(runId, false))) return this.fail('start', 'could not hold the new run for this tab');
+    if (!(await this.begin(() => this.hold(runId, false)))) return this.fail('start', 'could not hold the new run for this tab');
     this.set({run: {runId, settings}, runState: 'starting', step: 0, checkpointStep: 0, history: [], progress: undefined, preview: undefined, errors: {}, notices: this.lockNotice()});
     this.send({type: 'start', runId, settings});
   }
 
   /** Continues a stored run from its checkpoint; `takeOver` takes it from a tab that holds it. */
   async resume(record: RunRecord, options: {takeOver?: boolean} = {}): Promise<void> {
-    if (isActive(this.s.runState)) return this.fail('resume', 'a training run is already in progress here: stop it first');
-    if (this.s.run?.runId !== record.runId || !this.lock) {
-      if (!(await this.hold(record.runId, Boolean(options.takeOver)))) {
-        await this.refreshStoredRuns();
-        return this.fail('resume', 'this run is open in another tab: close that tab (or take the run over) to resume it here');
-      }
+    if (this.beginning || isActive(this.s.runState)) return this.fail('resume', 'a training run is already in progress here: stop it first');
+    const held = await this.begin(async () => {
+      const mine = this.s.run?.runId === record.runId && this.lock;
+      if (!mine && !(await this.hold(record.runId, Boolean(options.takeOver)))) return undefined;
+      // Read again once held: the tab that had it may have checkpointed since the list was read.
+      return (await this.deps.runs.list()).find((r) => r.runId === record.runId) ?? record;
+    });
+    if (!held) {
+      await this.refreshStoredRuns();
+      return this.fail('resume', 'this run is open in another tab: close that tab (or take the run over) to resume it here');
     }
-    // Read again once held: the tab that had it may have checkpointed since the list was read.
-    record = (await this.deps.runs.list()).find((r) => r.runId === record.runId) ?? record;
+    record = held;
     const step = record.step;
     this.set({
       run: {runId: record.runId, settings: record.settings},
@@ -113,7 +120,14 @@ export class TrainingController extends EventTarget {
       const mine = this.s.run?.runId;
       const storedRuns = records.filter((r) => r.runId !== mine).map((r) => ({...r, openElsewhere: held.has(r.runId)}));
       this.set({storedRuns, errors: {...this.s.errors, resume: undefined}});
-      for (const r of storedRuns) if (r.openElsewhere) void this.deps.locks!.whenFree(r.runId).then(() => this.refreshStoredRuns());
+      for (const r of storedRuns) {
+        if (!r.openElsewhere || this.waitingFor.has(r.runId)) continue;
+        this.waitingFor.add(r.runId);
+        void this.deps.locks!.whenFree(r.runId).then(() => {
+          this.waitingFor.delete(r.runId);
+          return this.refreshStoredRuns();
+        });
+      }
     } catch (e) {
       this.fail('resume', `cannot read this browser's saved runs: ${(e as Error).message}`);
     }
@@ -124,6 +138,15 @@ export class TrainingController extends EventTarget {
     this.dropWorker(new Error('the training panel was closed'));
     this.lock?.release();
     this.lock = undefined;
+  }
+
+  private async begin<T>(step: () => Promise<T>): Promise<T> {
+    this.beginning = true;
+    try {
+      return await step();
+    } finally {
+      this.beginning = false;
+    }
   }
 
   private async hold(runId: string, steal: boolean): Promise<boolean> {
@@ -140,7 +163,8 @@ export class TrainingController extends EventTarget {
     if (this.s.run?.runId !== runId) return;
     this.lock = undefined;
     this.dropWorker(new Error(TAKEN_OVER));
-    this.set({runState: 'stopped', errors: {...this.s.errors, run: TAKEN_OVER}});
+    // No longer this tab's run: it is listed with the stored runs again (to take back), and nothing of it can be saved here.
+    this.set({run: undefined, runState: 'stopped', errors: {...this.s.errors, run: TAKEN_OVER}});
     void this.refreshStoredRuns();
   }
 
@@ -154,8 +178,14 @@ export class TrainingController extends EventTarget {
     if (this.worker) return this.worker;
     const worker = (this.worker = this.deps.createWorker());
     worker.onmessage = (e) => this.onMessage(e.data);
+    // A broken worker is ended like a lost run: nothing of it may write on, and the run is free to resume.
     worker.onerror = (e) => {
-      this.set({errors: {...this.s.errors, run: `the training worker failed: ${e.message}`}, runState: isActive(this.s.runState) ? 'failed' : this.s.runState});
+      const message = `the training worker failed: ${e.message}`;
+      this.dropWorker(new Error(message));
+      this.lock?.release();
+      this.lock = undefined;
+      this.set({errors: {...this.s.errors, run: message}, runState: isActive(this.s.runState) ? 'failed' : this.s.runState});
+      void this.refreshStoredRuns();
     };
     worker.postMessage({type: 'list-saved'});
     return worker;
@@ -170,7 +200,7 @@ export class TrainingController extends EventTarget {
     if ('runId' in m && m.runId !== undefined && m.runId !== this.s.run?.runId) return;
     switch (m.type) {
       case 'backend':
-        return this.set({backend: {backend: m.backend, notice: m.notice}});
+        return this.set({backend: {backend: m.backend, notice: m.notice, threads: m.threads}});
       case 'state': {
         // The worker reports 'running' for a pause it has not reached yet only if resumed meanwhile.
         this.set({runState: m.state, step: m.step, errors: m.state === 'running' ? {...this.s.errors, run: undefined} : this.s.errors});

@@ -27,8 +27,6 @@ export interface TrainingForm {
 
 export type FormErrorKey = 'layer' | 'voxel' | 'settings' | 'start' | 'name';
 
-export const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
-export const MODEL_NAME_RULE = 'a model name is 1–64 letters, digits, dots, dashes or underscores, starting with a letter or digit';
 
 export function defaultForm(now = new Date()): TrainingForm {
   const pad = (n: number) => String(n).padStart(2, '0');

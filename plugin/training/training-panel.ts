@@ -133,7 +133,9 @@ export class TrainingPanel extends LitElement {
     const backend = c.backend;
     return html`
       ${backend
-        ? html`<p class="ngi-backend">Training runs on <strong data-backend=${backend.backend}>${backend.backend}</strong>${backend.notice ? html` — <span class="ngi-notice">${backend.notice}</span>` : nothing}</p>`
+        ? html`<p class="ngi-backend">Training runs on <strong data-backend=${backend.backend}>${backend.backend}</strong>${backend.threads
+          ? html` (<span id="ngi-threads">${backend.threads}</span> thread${backend.threads > 1 ? 's' : ''})`
+          : nothing}${backend.notice ? html` — <span class="ngi-notice">${backend.notice}</span>` : nothing}</p>`
         : nothing}
       ${c.notices.lock ? html`<p class="ngi-notice" id="ngi-lock-notice">${c.notices.lock}</p>` : nothing}
       ${active ? nothing : html`<ngi-stored-runs .runs=${c.storedRuns} .error=${c.errors.resume} @ngi-resume=${(e: CustomEvent) => this.resumeStored(e.detail.runId, e.detail.takeOver)}

@@ -17,6 +17,7 @@ import {disposeModel} from '../../src/model/model.ts';
 import {historyPoint, type FromWorker, type HistoryPoint, type RunState, type SaveTarget, type TrainingSettings} from './protocol.ts';
 import {previewMessage} from './run-previews.ts';
 import {saveModel} from './model-save.ts';
+import {webRunLocks} from './run-lock.ts';
 import {KEPT_RUNS, pruneRuns, saveRun, type RunRecord} from './run-store.ts';
 
 /** Validation patches per check in the panel (fewer than the CLI's: the panel validates often). */
@@ -87,7 +88,7 @@ export class TrainingRun {
     };
     const wasmPaths = new URL('./tfjs-wasm/', self.location.href).href;
     const choice = await initBackend(s.backends, {wasmPaths});
-    this.post({type: 'backend', backend: choice.backend, notice: choice.notice});
+    this.post({type: 'backend', backend: choice.backend, notice: choice.notice, threads: choice.threads});
 
     const opened = await openInput({location: s.datasetUrl, format: s.format, voxel: s.sourceVoxel, axis: s.coarse, missing: s.missing ?? 'error'});
     const {input} = opened;
@@ -143,7 +144,7 @@ export class TrainingRun {
       tf.dispose(Object.values(this.session.optimizerState));
     }
     if (!resumeFrom) {
-      await pruneRuns(KEPT_RUNS - 1);
+      await pruneRuns(KEPT_RUNS - 1, (await webRunLocks()?.held()) ?? new Set());
       await this.checkpoint({}, 0); // step 0: the run is resumable from the moment it starts
     }
     stopPoint();

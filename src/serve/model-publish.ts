@@ -19,9 +19,9 @@ import {promises as fs} from 'node:fs';
 import path from 'node:path';
 import {randomBytes} from 'node:crypto';
 import {isWithin, resolveInside} from './safe-path.ts';
+import {MODEL_NAME_PATTERN, MODEL_NAME_RULE} from '../model/model-name.ts';
 
 export const MODELS_FOLDER = 'isotropic-models';
-export const MODEL_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 export const PUBLISHABLE_FILES = ['model.json', 'weights.bin'] as const;
 export type PublishableFile = (typeof PUBLISHABLE_FILES)[number];
 
@@ -79,7 +79,7 @@ export async function publishTarget(dataDir: string, rawRel: string): Promise<Ta
   const [dataset, , name, file] = segments;
   // The raw segment must be the name itself (no percent-encoded spellings of a name).
   if (!MODEL_NAME_PATTERN.test(name) || rawRel.split('/')[2] !== name) {
-    return new Refusal(403, `forbidden: a model name is 1 to 64 letters, digits, ".", "_" or "-", starting with a letter or digit (got "${name}")`);
+    return new Refusal(403, `forbidden: ${MODEL_NAME_RULE} (got "${name}")`);
   }
   if (!(PUBLISHABLE_FILES as readonly string[]).includes(file) || rawRel.split('/')[3] !== file) {
     return new Refusal(403, `forbidden: only model.json and weights.bin can be published (got "${file}")`);

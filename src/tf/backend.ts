@@ -11,6 +11,8 @@ export interface BackendChoice {
   backend: BackendName;
   /** Set when the first preference was not available: say it to the user. */
   notice?: string;
+  /** CPU threads the backend computes on (wasm; undefined on a GPU). */
+  threads?: number;
 }
 
 const isNode = typeof process !== 'undefined' && !!process.versions?.node && typeof window === 'undefined';
@@ -40,7 +42,7 @@ export async function initBackend(preferred?: BackendName[], options: BackendOpt
       if (await tf.setBackend(name)) {
         await tf.ready();
         const notice = failures.length ? `using ${name}: ${failures.join('; ')}` : undefined;
-        return {backend: name, notice};
+        return {backend: name, notice, threads: await threadsOf(name)};
       }
       failures.push(`${name} is not available here`);
     } catch (e) {
@@ -48,4 +50,11 @@ export async function initBackend(preferred?: BackendName[], options: BackendOpt
     }
   }
   throw new Error(`no TensorFlow.js backend could start: ${failures.join('; ')}`);
+}
+
+/** wasm runs on one thread unless the page is cross-origin isolated (SharedArrayBuffer) and its threaded build loaded. */
+async function threadsOf(name: BackendName): Promise<number | undefined> {
+  if (name === 'cpu') return 1;
+  if (name !== 'wasm') return undefined;
+  return (await import('@tensorflow/tfjs-backend-wasm')).getThreadsCount();
 }

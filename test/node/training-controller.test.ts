@@ -186,6 +186,43 @@ describe('TrainingController', () => {
     assert.equal(a.controller.state.errors.run, TAKEN_OVER);
   });
 
+  it('a second Start while the first is on its way sends nothing', async () => {
+    const {controller, worker} = tab(new FakeLocks());
+    await Promise.all([controller.start(SETTINGS), controller.start(SETTINGS)]);
+    assert.equal(worker.sent.filter((m) => m.type === 'start').length, 1);
+    assert.equal(controller.state.run?.runId, 'run-1');
+    assert.equal(controller.state.runState, 'starting');
+  });
+
+  it('a broken worker ends the run: its saves are refused, its lock let go, and it is listed to resume', async () => {
+    const locks = new FakeLocks();
+    const runs = [record('r', 4)];
+    const {controller, worker} = tab(locks, runs);
+    await controller.connect();
+    await controller.resume(controller.state.storedRuns[0]);
+    worker.reply({type: 'state', runId: 'r', state: 'running', step: 4, totalSteps: 10});
+    const save = controller.save({kind: 'download'});
+    worker.onerror!({message: 'out of memory'});
+    await assert.rejects(save, /the training worker failed: out of memory/);
+    assert.ok(worker.terminated);
+    assert.equal(controller.state.runState, 'failed');
+    assert.equal(locks.holders.size, 0);
+  });
+
+  it('after a take-over the run is listed in the first tab again, to take back', async () => {
+    const locks = new FakeLocks();
+    const runs = [record('shared', 6)];
+    const a = tab(locks, runs);
+    const b = tab(locks, runs);
+    await a.controller.connect();
+    await a.controller.resume(a.controller.state.storedRuns[0]);
+    await b.controller.connect();
+    await b.controller.resume(b.controller.state.storedRuns[0], {takeOver: true});
+    await tick();
+    assert.equal(a.controller.state.run, undefined, 'nothing of it can be saved in the first tab');
+    assert.deepEqual(a.controller.state.storedRuns.map((r) => [r.runId, r.openElsewhere]), [['shared', true]]);
+  });
+
   it('lists a run again as resumable once the tab holding it lets go', async () => {
     const locks = new FakeLocks();
     const runs = [record('r', 4)];

@@ -53,7 +53,7 @@ export class DatasetForm extends LitElement {
       <div role="group" aria-label="Voxel size (${this.unit ?? 'nanometer'})">
         ${(['x', 'y', 'z'] as const).map(
           (axis, i) => html`<label style="display:inline-block;margin-right:6px">${axis}
-            <input type="number" min="0" step="any" style="width:4.5em" id="ngi-voxel-${axis}" .value=${live(String(f.voxel[i]))}
+            <input type="number" min="0" step="any" style="width:4.5em" id="ngi-voxel-${axis}" .value=${String(f.voxel[i])}
               aria-describedby=${e.voxel ? 'ngi-error-voxel' : nothing}
               @change=${(ev: Event) => {
                 const v = [...f.voxel] as [number, number, number];
@@ -69,7 +69,7 @@ export class DatasetForm extends LitElement {
         <legend>Patches from</legend>
         <label><input type="radio" name="ngi-region" value="view" .checked=${live(f.region === 'view')} @change=${() => emitChange(this, 'region', 'view')} /><span> a window around the view</span></label>
         <label for="ngi-window">Window width (voxels)</label>
-        <input type="number" id="ngi-window" min="16" .value=${live(String(f.window))} ?disabled=${f.region !== 'view'} @change=${(ev: Event) => emitChange(this, 'window', Number((ev.target as HTMLInputElement).value))} />
+        <input type="number" id="ngi-window" min="16" .value=${String(f.window)} ?disabled=${f.region !== 'view'} @change=${(ev: Event) => emitChange(this, 'window', Number((ev.target as HTMLInputElement).value))} />
         <label><input type="radio" name="ngi-region" value="whole" .checked=${live(f.region === 'whole')} @change=${() => emitChange(this, 'region', 'whole')} /><span> the whole volume</span></label>
       </fieldset>
     </fieldset>`;

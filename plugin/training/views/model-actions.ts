@@ -6,7 +6,6 @@
  * 'ngi-publish' ({token}) out.
  */
 import {LitElement, html, nothing} from 'lit';
-import {live} from 'lit/directives/live.js';
 import {emit, emitChange} from './events.ts';
 import {panelStyles} from './panel-styles.ts';
 import {errorLine} from './error-line.ts';
@@ -47,10 +46,10 @@ export class ModelActions extends LitElement {
     const e = this.errors;
     return html`<fieldset>
       <legend>Use and share the model</legend>
-      <label>Model name <input id="ngi-model-name" .value=${live(this.modelName)} aria-describedby=${e.name ? 'ngi-error-name' : nothing}
+      <label>Model name <input id="ngi-model-name" .value=${this.modelName} aria-describedby=${e.name ? 'ngi-error-name' : nothing}
         @change=${(ev: Event) => emitChange(this, 'modelName', (ev.target as HTMLInputElement).value)} /></label>
       ${errorLine('name', e.name)}
-      <button id="ngi-apply" @click=${() => emit(this, 'ngi-apply')}>Apply to the isotropic layer</button>
+      <button id="ngi-apply" aria-describedby=${e.apply ? 'ngi-error-apply' : nothing} @click=${() => emit(this, 'ngi-apply')}>Apply to the isotropic layer</button>
       ${errorLine('apply', e.apply)} ${this.note('apply')}
       <button id="ngi-download" @click=${() => emit(this, 'ngi-download')}>Download</button>
       <button id="ngi-keep" @click=${() => emit(this, 'ngi-keep')}>Keep in this browser</button>
@@ -60,7 +59,7 @@ export class ModelActions extends LitElement {
             <input id="ngi-publish-token" type="password" autocomplete="off" aria-describedby="ngi-token-help" @keydown=${(ev: KeyboardEvent) => ev.key === 'Enter' && this.publish()} /></label>
             <p id="ngi-token-help">Printed by <code>ng-isotropic serve</code> when it starts (or set with <code>--publish-token</code>); kept in this browser for this server.</p>`
         : nothing}
-      <button id="ngi-publish" @click=${() => this.publish()}>Publish to the server</button>
+      <button id="ngi-publish" aria-describedby=${e.publish ? 'ngi-error-publish' : nothing} @click=${() => this.publish()}>Publish to the server</button>
       ${errorLine('publish', e.publish)} ${this.note('publish')}
     </fieldset>`;
   }

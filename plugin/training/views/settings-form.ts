@@ -24,9 +24,10 @@ export class SettingsForm extends LitElement {
     this.disabled = false;
   }
 
+  // Values are bound plainly, not with live(): a redraw while the user types must not put the old value back.
   private number(label: string, id: string, key: keyof TrainingForm, step = '1') {
     return html`<label>${label}
-      <input type="number" id=${id} step=${step} .value=${live(String(this.form[key]))} aria-describedby=${this.errors.settings ? 'ngi-error-settings' : nothing}
+      <input type="number" id=${id} step=${step} .value=${String(this.form[key])} aria-describedby=${this.errors.settings ? 'ngi-error-settings' : nothing}
         @change=${(e: Event) => emitChange(this, key, Number((e.target as HTMLInputElement).value))} /></label>`;
   }
 
