@@ -75,6 +75,18 @@ function tab(locks: FakeLocks, runs: RunRecord[] = []) {
   return {controller, worker};
 }
 
+/** Two tabs of one origin sharing one stored run: the first resumed it and holds it, the second has just opened. */
+async function twoTabs(runId: string, step: number) {
+  const locks = new FakeLocks();
+  const runs = [record(runId, step)];
+  const a = tab(locks, runs);
+  const b = tab(locks, runs);
+  await a.controller.connect();
+  await a.controller.resume(a.controller.state.storedRuns[0]);
+  await b.controller.connect();
+  return {locks, runs, a, b};
+}
+
 const tick = () => new Promise((r) => setTimeout(r, 0));
 
 describe('TrainingController', () => {
@@ -162,15 +174,8 @@ describe('TrainingController', () => {
   });
 
   it('keeps a run to one tab: the second sees it open elsewhere, is refused, can take it over, and the first stops', async () => {
-    const locks = new FakeLocks();
-    const runs = [record('shared', 6)];
-    const a = tab(locks, runs);
-    const b = tab(locks, runs);
-    await a.controller.connect();
-    await a.controller.resume(a.controller.state.storedRuns[0]);
+    const {runs, a, b} = await twoTabs('shared', 6);
     a.worker.reply({type: 'state', runId: 'shared', state: 'running', step: 6, totalSteps: 10});
-
-    await b.controller.connect();
     assert.deepEqual(b.controller.state.storedRuns.map((r) => [r.runId, r.openElsewhere]), [['shared', true]]);
     await b.controller.resume(b.controller.state.storedRuns[0]);
     assert.match(b.controller.state.errors.resume!, /open in another tab/);
@@ -210,13 +215,7 @@ describe('TrainingController', () => {
   });
 
   it('after a take-over the run is listed in the first tab again, to take back', async () => {
-    const locks = new FakeLocks();
-    const runs = [record('shared', 6)];
-    const a = tab(locks, runs);
-    const b = tab(locks, runs);
-    await a.controller.connect();
-    await a.controller.resume(a.controller.state.storedRuns[0]);
-    await b.controller.connect();
+    const {a, b} = await twoTabs('shared', 6);
     await b.controller.resume(b.controller.state.storedRuns[0], {takeOver: true});
     await tick();
     assert.equal(a.controller.state.run, undefined, 'nothing of it can be saved in the first tab');
@@ -224,13 +223,7 @@ describe('TrainingController', () => {
   });
 
   it('lists a run again as resumable once the tab holding it lets go', async () => {
-    const locks = new FakeLocks();
-    const runs = [record('r', 4)];
-    const a = tab(locks, runs);
-    const b = tab(locks, runs);
-    await a.controller.connect();
-    await a.controller.resume(a.controller.state.storedRuns[0]);
-    await b.controller.connect();
+    const {a, b} = await twoTabs('r', 4);
     assert.equal(b.controller.state.storedRuns[0].openElsewhere, true);
     a.controller.dispose(); // the first tab closes
     await tick();
