@@ -38,8 +38,28 @@ function tfjsWasmBinaries(): Plugin {
   };
 }
 
+/**
+ * The threaded tfjs wasm build starts its pthread workers from its own factory
+ * function's source text (`factory.toString()`), so that text must not refer to
+ * the closure around it. It does, to `_scriptDir`, behind a `typeof` guard the
+ * minifier removes once it can see the variable, and every worker then fails
+ * with "e is not defined" (tfjs#4107). Keeping the value on `globalThis` makes
+ * the guard hold in the workers too.
+ */
+function tfjsThreadedWasmScriptDir(): Plugin {
+  return {
+    name: 'tfjs-threaded-wasm-script-dir',
+    enforce: 'pre',
+    transform(code, id) {
+      if (!id.includes('/@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-threaded-simd.js')) return null;
+      const fixed = code.replace('var _scriptDir =', '_scriptDir =').replace(/\b_scriptDir\b/g, 'globalThis.__tfjsWasmScriptDir');
+      return {code: fixed, map: null};
+    },
+  };
+}
+
 export default defineConfig({
-  plugins: [neuroglancerWorkerUrls(), tfjsWasmBinaries()],
+  plugins: [neuroglancerWorkerUrls(), tfjsWasmBinaries(), tfjsThreadedWasmScriptDir()],
   root: here('./plugin'),
   base: './',
   resolve: {
@@ -48,7 +68,10 @@ export default defineConfig({
       {find: /^ikonate\/icons\/(code-alt|controls-alt|layers)\.svg/, replacement: here('./plugin/icons/$1.svg')},
     ],
   },
-  worker: {format: 'es', plugins: () => [neuroglancerWorkerUrls()]},
+  // The same cross-origin isolation as `serve` (src/serve/server.ts): the threaded wasm backend needs it.
+  server: {headers: {'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'credentialless'}},
+  preview: {headers: {'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'credentialless'}},
+  worker: {format: 'es', plugins: () => [neuroglancerWorkerUrls(), tfjsThreadedWasmScriptDir()]},
   optimizeDeps: {
     exclude: ['neuroglancer'],
     entries: [

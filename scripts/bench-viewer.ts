@@ -5,6 +5,7 @@
 // Also, per step, the time from the jump to the first network-computed chunk, and steps of one plane.
 // Options: --data DIR (default: the bundled examples) --volume NAME --tfjs webgpu|wasm|… --budget-mb 512
 //          --steps 6 --step 16 (voxels in y between steps) --plane-steps 4 (steps of one voxel) --json
+//          --fuse xz+yz (the isotropic layer also runs yz planes: chunks show xz first, then are refined)
 // With --json the last line is one JSON object: raw.{panelMs,stepMs,planeStepMs},
 // isotropic.{firstNetworkMs,panelMs,stepMs,planeStepMs}, threads (medians, milliseconds) and the details.
 import {parseArgs} from 'node:util';
@@ -24,6 +25,7 @@ const {values} = parseArgs({
     'plane-steps': {type: 'string', default: '4'},
     timeout: {type: 'string', default: '900'},
     json: {type: 'boolean', default: false},
+    fuse: {type: 'string', default: 'xz'},
   },
 });
 
@@ -36,6 +38,8 @@ interface ChunkRecord {
 }
 interface LayerRecord {
   model: {state: string; version?: string; error?: string};
+  /** Visible chunks still showing their first stage (fuse=xz+yz). */
+  refiningVisible: number;
   backend?: {backend: string; notice?: string; threads?: number};
   chunks: ChunkRecord[];
   failures: string[];
@@ -63,7 +67,7 @@ async function isoLayer(page: Page): Promise<LayerRecord | undefined> {
 /**
  * Fully rendered: every visible chunk loaded and, for the isotropic layer, by the network (the first
  * time: chunks shown while the model loads are interpolated, then recomputed; after that every chunk
- * requested goes through the network).
+ * requested goes through the network), and refined where it came in two stages.
  */
 async function waitRendered(page: Page, iso: boolean, first: boolean): Promise<void> {
   await page.waitForFunction(
@@ -71,6 +75,8 @@ async function waitRendered(page: Page, iso: boolean, first: boolean): Promise<v
       const layer = (window as unknown as {ngIsotropic?: {layers: LayerRecord[]}}).ngIsotropic?.layers[0];
       if (iso && (!layer || layer.model.state === 'loading')) return false;
       if (iso && first && layer!.model.state === 'ready' && !layer!.chunks.some((c) => c.usedModel)) return false;
+      // With fuse=xz+yz, fully rendered means every visible chunk refined to its fused voxels.
+      if (iso && layer!.refiningVisible > 0) return false;
       return window.viewer.isReady();
     },
     {iso, first},
@@ -109,7 +115,12 @@ async function heapBytes(page: Page): Promise<{page: number; worker: number}> {
 
 async function run(mode: 'raw' | 'isotropic') {
   const state = await viewState(server.origin, server.dataDir, values.volume!);
-  const layers = (state.layers as {visible?: boolean}[]).map((l, i) => ({...l, visible: mode === 'raw' ? i === 0 : i === 1}));
+  const withFuse = (source: string) => (values.fuse === 'xz' ? source : `${source}${source.includes('?') ? '&' : '?'}fuse=${values.fuse}`);
+  const layers = (state.layers as {visible?: boolean; source: string}[]).map((l, i) => ({
+    ...l,
+    source: i === 1 ? withFuse(l.source) : l.source,
+    visible: mode === 'raw' ? i === 0 : i === 1,
+  }));
   const position = state.position as number[];
   // Page settings go in the query, before the view state in the fragment.
   const url = viewUrl(server.origin, {...state, layers, layout: 'xz'}).replace('/#!', `/${query.size ? `?${query}` : ''}#!`);
@@ -198,7 +209,7 @@ if (values.json) {
   const mb = (b?: number) => (!b ? 'n/a' : `${(b / 2 ** 20).toFixed(1)} MB`);
   const ms = (v: number) => `${v.toFixed(0)} ms`;
   const i = summary.isotropic;
-  console.log(`viewer benchmark: ${values.volume}, one xz panel, ${values.steps} steps of ${values.step} voxels in y`);
+  console.log(`viewer benchmark: ${values.volume}, one xz panel, ${values.steps} steps of ${values.step} voxels in y, fuse=${values.fuse}`);
   const threads = summary.threads ? `, ${summary.threads} thread${summary.threads > 1 ? 's' : ''}` : '';
   console.log(`network: ${summary.backend?.backend ?? '?'}${threads}${summary.backend?.notice ? ` (${summary.backend.notice})` : ''}, model ${summary.model?.version ?? summary.model?.state}`);
   console.log(`                        raw layer    isotropic layer`);

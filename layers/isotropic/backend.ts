@@ -2,15 +2,19 @@
  * The isotropic layer in the chunk worker: computes each requested isotropic
  * chunk from the anisotropic input (src/chunk), with the network on the levels
  * it serves, interpolation elsewhere and while the model loads. Network work runs
- * one chunk at a time, visible chunks first; a chunk that leaves the view is
- * cancelled in its fetches, in the queue and between network batches.
+ * one job at a time, in this order: first stages of visible chunks (their cheaper
+ * plane axis, shown at once), refinements of visible chunks (the fused voxels,
+ * swapped in place: refinement.ts), then the same for prefetched chunks; a chunk
+ * that leaves the view is cancelled in its fetches, in the queue and between
+ * network batches. Window planes that neighbouring chunks share are computed once.
  */
 import {WithParameters} from 'neuroglancer/unstable/chunk_manager/backend.js';
 import {computeChunkBounds, VolumeChunkSource, type VolumeChunk} from 'neuroglancer/unstable/sliceview/volume/backend.js';
 import {registerSharedObject, type RPC} from 'neuroglancer/unstable/worker_rpc.js';
 import {ByteBudgetCache} from '../../src/chunk/byte-budget-cache.ts';
 import type {Box3} from '../../src/chunk/box.ts';
-import {computeIsotropicBlock, type BlockInput, type BlockResult} from '../../src/chunk/block.ts';
+import {computeIsotropicBlock, computeIsotropicBlockStaged, type BlockInput, type BlockResult, type StagedBlock} from '../../src/chunk/block.ts';
+import {planeResultCache} from '../../src/chunk/plane-cache.ts';
 import type {Vec3} from '../../src/io/ngff.ts';
 import {ExclusiveQueue} from '../../src/chunk/exclusive-queue.ts';
 import {openInput, type OpenedInput} from '../../src/input/open-input.ts';
@@ -20,6 +24,7 @@ import type {IsotropicModel} from '../../src/model/model.ts';
 import {deviceBytes, trimDevicePool} from '../../src/tf/device-memory.ts';
 import {DEFAULT_INPUT_CACHE_BYTES, IsotropicChunkSourceParameters, LAYER_STATUS_RPC_ID, type LayerStatus} from './base.ts';
 import {ensureBackend, isDeviceLoss, networkModel, recoverFromDeviceLoss, type NetworkModel} from './worker-network.ts';
+import {holdsData, isVisible, IsotropicVolumeChunk, replaceChunkData} from './refinement.ts';
 import * as tf from '@tensorflow/tfjs';
 
 /** Neuroglancer's chunk queue priority: tier first (visible 0, prefetch 1, recent 2), then order within it. */
@@ -27,8 +32,18 @@ const TIER = 1e12;
 
 /** Decoded input blocks, shared by every isotropic source in this worker. */
 const inputCache = new ByteBudgetCache<DecodedBlock>(DEFAULT_INPUT_CACHE_BYTES, decodedBlockBytes);
-/** The network runs one chunk at a time for all layers; chunks that fell to the "recent" tier wait. */
+/** The network runs one job at a time for all layers; chunks that fell to the "recent" tier wait. */
 const networkQueue = new ExclusiveQueue(-1.5 * TIER);
+/** A refinement waits below the first stages of its tier and above the next tier's (priorities within a tier span ±TIER/10). */
+const REFINEMENT_OFFSET = 0.3 * TIER;
+/** A running job lets through waiting ones that beat it by more than this: a visible first stage overtakes a refinement. */
+const YIELD_MARGIN = 0.2 * TIER;
+/** Network results of window planes, shared by neighbouring chunks of every isotropic source. */
+const planeCache = planeResultCache(256 * 2 ** 20);
+/** Chunks waiting for their refinement: the source of each, whether it is still wanted, and how to drop it. */
+const refining = new Map<IsotropicVolumeChunk, {source: IsotropicVolumeChunkSourceBackend; wanted(): boolean; drop(): void}>();
+/** While refinements wait, each source says every so often how many of its visible chunks do (chunks change tier silently). */
+let refiningTimer: ReturnType<typeof setInterval> | undefined;
 /** Inputs opened in this worker (every level of a layer shares one), by their spec. */
 const inputs = new Map<string, Promise<OpenedInput>>();
 /** Largest tfjs tensor bytes held between chunks (the weights and cached constants). */
@@ -88,12 +103,14 @@ export class IsotropicVolumeChunkSourceBackend extends WithParameters(VolumeChun
     return (this as unknown as {refCount: number}).refCount === 0;
   }
 
-  async download(chunk: VolumeChunk, signal: AbortSignal): Promise<void> {
+  async download(c: VolumeChunk, signal: AbortSignal): Promise<void> {
+    const chunk = c as IsotropicVolumeChunk;
+    const generation = ++chunk.generation;
     const corner = computeChunkBounds(this as never, chunk as never); // x, y, z
     const size = chunk.chunkDataSize!;
     const start: Vec3 = [corner[2], corner[1], corner[0]];
     const box: Box3 = {start, end: [start[0] + size[2], start[1] + size[1], start[2] + size[0]]};
-    let result: BlockResult;
+    let staged: StagedBlock;
     let usedModel = false;
     let queued = 0;
     try {
@@ -103,29 +120,81 @@ export class IsotropicVolumeChunkSourceBackend extends WithParameters(VolumeChun
       usedModel = model !== undefined;
       if (model) {
         const enqueued = performance.now();
-        result = await networkQueue.enqueue(
+        staged = await networkQueue.enqueue(
           async () => {
             queued = performance.now() - enqueued;
-            // Between network calls: let the worker's event loop run (fetches, decoding, other layers'
-            // interpolated chunks: the wasm backend computes on this thread), then chunks of a better
-            // tier (visible over prefetch) go first.
-            const yieldPoint = async () => {
-              await new Promise((resolve) => setTimeout(resolve, 0));
-              await networkQueue.yieldTo(() => priorityOf(chunk), TIER / 2);
-            };
-            return this.computeWithRecovery(box, input, signal, yieldPoint);
+            return this.computeWithRecovery(box, input, signal, yieldPointFor(() => priorityOf(chunk)));
           },
           () => priorityOf(chunk),
           signal,
         );
       } else {
-        result = await this.compute(box, input, undefined, signal);
+        staged = {first: await this.compute(box, input, undefined, signal)};
       }
     } catch (e) {
       if (!signal.aborted) this.report({kind: 'chunk-failed', error: (e as Error).message});
       throw e;
     }
-    chunk.data = result.data;
+    chunk.data = staged.first.data;
+    chunk.provisional = staged.rest !== undefined;
+    if (staged.rest) this.refineLater(chunk, generation, staged.rest);
+    this.reportChunk(staged.first, usedModel, queued, !chunk.provisional);
+  }
+
+  /** Queues the chunk's second stage; its voxels replace the first stage's if neuroglancer still holds that. */
+  private refineLater(chunk: IsotropicVolumeChunk, generation: number, rest: NonNullable<StagedBlock['rest']>): void {
+    const wanted = () => !this.wasDisposed && chunk.generation === generation && holdsData(chunk);
+    const priority = () => priorityOf(chunk) - REFINEMENT_OFFSET;
+    const controller = new AbortController();
+    const yieldToOthers = yieldPointFor(priority);
+    const yieldPoint = async () => {
+      await yieldToOthers();
+      if (!wanted()) drop();
+      controller.signal.throwIfAborted();
+    };
+    const drop = () => controller.abort(new DOMException('the chunk is no longer held', 'AbortError'));
+    refining.set(chunk, {source: this, wanted, drop});
+    this.reportRefining();
+    networkQueue
+      .enqueue(() => rest({plane: {yieldPoint}, signal: controller.signal}), priority, controller.signal)
+      .then(
+        (result) => {
+          if (!wanted()) return;
+          replaceChunkData(this.rpc!, chunk, result.data);
+          this.reportChunk(result, true, 0, true);
+        },
+        (e: Error) => {
+          // The first stage stays on screen; a chunk that is gone is no failure.
+          if (!controller.signal.aborted && wanted()) this.report({kind: 'chunk-failed', error: e.message});
+        },
+      )
+      .finally(() => {
+        if (refining.get(chunk)?.wanted === wanted) refining.delete(chunk);
+        this.reportRefining();
+      });
+    refiningTimer ??= setInterval(() => {
+      // Refinements parked in the queue for chunks neuroglancer has since dropped leave it here.
+      for (const entry of refining.values()) if (!entry.wanted()) entry.drop();
+      for (const source of new Set([...refining.values()].map((e) => e.source))) source.reportRefining();
+      if (refining.size === 0) {
+        clearInterval(refiningTimer);
+        refiningTimer = undefined;
+      }
+    }, 200);
+  }
+
+  private lastRefiningReport = -1;
+
+  /** Tells the page how many of this source's visible chunks still show their first stage. */
+  reportRefining(): void {
+    let visible = 0;
+    for (const [chunk, entry] of refining) if (entry.source === this && isVisible(chunk)) visible++;
+    if (visible === this.lastRefiningReport) return;
+    this.lastRefiningReport = visible;
+    this.report({kind: 'refining', source: this.rpcId!, visible});
+  }
+
+  private reportChunk(result: BlockResult, usedModel: boolean, queued: number, final: boolean): void {
     const budget = this.parameters.memoryBudget;
     if (usedModel) trimDevicePool(budget);
     // tfjs is only touched once the network has run (the backend may still be starting).
@@ -134,6 +203,7 @@ export class IsotropicVolumeChunkSourceBackend extends WithParameters(VolumeChun
     this.report({
       kind: 'chunk',
       usedModel,
+      final,
       report: {voxels: result.data.length, networkPixels: result.networkPixels, timings: result.timings, queued},
       memory: {
         tensorBytes,
@@ -158,25 +228,29 @@ export class IsotropicVolumeChunkSourceBackend extends WithParameters(VolumeChun
     return this.input;
   }
 
+  private compute(box: Box3, input: BlockInput, model: undefined, signal: AbortSignal): Promise<BlockResult>;
+  private compute(box: Box3, input: BlockInput, model: IsotropicModel, signal: AbortSignal, yieldPoint: () => Promise<void>): Promise<StagedBlock>;
   private compute(box: Box3, input: BlockInput, model: IsotropicModel | undefined, signal: AbortSignal, yieldPoint?: () => Promise<void>) {
-    return computeIsotropicBlock(input, box, model, {
-      fuse: this.parameters.fuse,
+    const options = {fuse: this.parameters.fuse, signal, dtype: this.parameters.dtype};
+    if (!model) return computeIsotropicBlock(input, box, undefined, options);
+    return computeIsotropicBlockStaged(input, box, model, {
+      ...options,
       plane: {maxPixels: Math.min(PIXELS_PER_CALL, this.network?.maxPixels ?? PIXELS_PER_CALL), yieldPoint},
-      signal,
-      dtype: this.parameters.dtype,
+      // The source's id names its input level and model; the model never changes under one source.
+      planeCache: {cache: planeCache, prefix: `${this.rpcId}`},
     });
   }
 
   /** A lost GPU device is recovered (fresh backend, weights uploaded again) and the chunk retried once. */
-  private async computeWithRecovery(box: Box3, input: BlockInput, signal: AbortSignal, yieldPoint: () => Promise<void>) {
+  private async computeWithRecovery(box: Box3, input: BlockInput, signal: AbortSignal, yieldPoint: () => Promise<void>): Promise<StagedBlock> {
     try {
-      return await this.compute(box, input, this.network!.model, signal, yieldPoint);
+      return await this.compute(box, input, this.network!.model!, signal, yieldPoint);
     } catch (e) {
       if (signal.aborted || !isDeviceLoss(e)) throw e;
       const recovered = await recoverFromDeviceLoss();
       this.report({kind: 'recovered', error: (e as Error).message});
       this.report({kind: 'backend', backend: recovered.backend, notice: recovered.notice});
-      return this.compute(box, input, this.network!.model, signal, yieldPoint);
+      return this.compute(box, input, this.network!.model!, signal, yieldPoint);
     }
   }
 
@@ -184,5 +258,19 @@ export class IsotropicVolumeChunkSourceBackend extends WithParameters(VolumeChun
     this.rpc?.invoke(LAYER_STATUS_RPC_ID, {id: this.rpcId, status});
   }
 }
+(IsotropicVolumeChunkSourceBackend.prototype as unknown as {chunkConstructor: unknown}).chunkConstructor = IsotropicVolumeChunk;
+
+/**
+ * Between network calls: let the worker's event loop run (fetches, decoding,
+ * other layers' interpolated chunks: the wasm backend computes on this thread),
+ * then waiting jobs that matter more go first.
+ */
+function yieldPointFor(current: () => number): () => Promise<void> {
+  return async () => {
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    await networkQueue.yieldTo(current, YIELD_MARGIN);
+  };
+}
+
 // The cast: the base class comes from modules without type declarations.
 registerSharedObject(IsotropicChunkSourceParameters.RPC_ID)(IsotropicVolumeChunkSourceBackend as never);

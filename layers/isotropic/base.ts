@@ -65,6 +65,9 @@ export interface MemoryReport {
 export type LayerStatus =
   | {kind: 'backend'; backend: string; notice?: string; threads?: number}
   | {kind: 'model'; state: 'loading' | 'ready' | 'failed'; url: string; version?: string; error?: string; name?: string}
-  | {kind: 'chunk'; report: ChunkReport; memory: MemoryReport; usedModel: boolean}
+  /** `final`: false for a chunk's first stage (its cheaper plane axis alone), refined later in place. */
+  | {kind: 'chunk'; report: ChunkReport; memory: MemoryReport; usedModel: boolean; final: boolean}
+  /** Visible chunks of one chunk source that still show their first stage. */
+  | {kind: 'refining'; source: number; visible: number}
   | {kind: 'chunk-failed'; error: string}
   | {kind: 'recovered'; error: string};

@@ -10,6 +10,7 @@ import {makeDataBoundsBoundingBoxAnnotationSet} from 'neuroglancer/unstable/anno
 import {WithParameters} from 'neuroglancer/unstable/chunk_manager/frontend.js';
 import {makeCoordinateSpace, makeIdentityTransform, makeIdentityTransformedBoundingBox} from 'neuroglancer/unstable/coordinate_transform.js';
 import type {DataSource, DataSourceProvider, GetDataSourceOptions} from 'neuroglancer/unstable/datasource/index.js';
+import {ChunkState} from 'neuroglancer/unstable/chunk_manager/base.js';
 import {DataType} from 'neuroglancer/unstable/sliceview/base.js';
 import {makeDefaultVolumeChunkSpecifications, VolumeType, type VolumeSourceOptions} from 'neuroglancer/unstable/sliceview/volume/base.js';
 import {MultiscaleVolumeChunkSource, VolumeChunkSource} from 'neuroglancer/unstable/sliceview/volume/frontend.js';
@@ -28,14 +29,17 @@ import {debugHooks, LayerStatusDisplay, type LayerRecord, type LoadedChunk} from
 const DATA_TYPES: Record<string, DataType> = {uint8: DataType.UINT8, uint16: DataType.UINT16, float32: DataType.FLOAT32};
 
 /**
- * Chunk shapes (x, y, z) of the network level: flat chunks along each view
- * plane, so an xz panel asks for whole xz planes (the network's input) and the
- * halo cost is spread over a large plane. Neuroglancer picks per panel the
- * layout whose chunks cover most of the panel's plane.
+ * Chunk shapes (x, y, z) of the network level, one per panel orientation;
+ * neuroglancer picks per panel the layout whose chunks cover most of its plane.
+ * Axial panels get chunks one plane thick: the plane in view is all the network
+ * computes before it shows (neighbouring planes follow as neuroglancer
+ * prefetches them), and the window planes across them, which need context
+ * along the thin axis, are computed once per window band and shared
+ * (src/chunk/plane-cache.ts).
  */
 export const NETWORK_CHUNK_LAYOUTS: [number, number, number][] = [
-  [256, 8, 256], // xz panels
-  [8, 256, 256], // yz panels
+  [256, 1, 256], // xz panels
+  [1, 256, 256], // yz panels
   [256, 256, 32], // xy panels
 ];
 const INTERPOLATED_CHUNK: [number, number, number] = [64, 64, 64];
@@ -55,6 +59,24 @@ class IsotropicVolumeChunkSource extends WithParameters(VolumeChunkSourceBase, I
     if ((this as unknown as {parameters: IsotropicChunkSourceParameters}).parameters.level === 0) baseSources.add(this);
   }
 
+  /** Marks chunks that show their first stage only (refinement.ts sends the flag). */
+  getChunk(x: {provisional?: boolean}): unknown {
+    const chunk = (VolumeChunkSource.prototype as unknown as {getChunk(x: unknown): {provisional?: boolean}}).getChunk.call(this, x);
+    chunk.provisional = x.provisional === true;
+    return chunk;
+  }
+
+  /**
+   * A refined chunk arrives as a new chunk under the key of its first stage:
+   * the old one's texture is freed here, as neuroglancer would on eviction.
+   */
+  addChunk(key: string, chunk: unknown): void {
+    const self = this as unknown as {chunks: Map<string, {state: ChunkState; freeGPUMemory(gl: unknown): void}>; gl: unknown};
+    const old = self.chunks.get(key);
+    if (old && old !== chunk && old.state === ChunkState.GPU_MEMORY) old.freeGPUMemory(self.gl);
+    self.chunks.set(key, chunk as never);
+  }
+
   disposed(): void {
     this.status?.detach();
     baseSources.delete(this);
@@ -68,7 +90,7 @@ debugHooks.loadedChunks = (withData) => {
   const out: LoadedChunk[] = [];
   for (const source of baseSources) {
     const {chunks, spec, parameters} = source as unknown as {
-      chunks: Map<string, {chunkGridPosition: Float32Array; chunkDataSize: Uint32Array | null; data: ArrayLike<number> | null}>;
+      chunks: Map<string, {chunkGridPosition: Float32Array; chunkDataSize: Uint32Array | null; data: ArrayLike<number> | null; provisional?: boolean}>;
       spec: {chunkDataSize: Uint32Array};
       parameters: IsotropicChunkSourceParameters;
     };
@@ -79,6 +101,7 @@ debugHooks.loadedChunks = (withData) => {
         grid: [...chunk.chunkGridPosition],
         size: [...(chunk.chunkDataSize ?? spec.chunkDataSize)],
         data: withData ? Array.from(chunk.data) : [],
+        provisional: chunk.provisional === true,
         input: parameters.input.location,
         modelUrl: parameters.modelUrl,
         modelVersion: parameters.modelVersion,

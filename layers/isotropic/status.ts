@@ -13,7 +13,10 @@ export interface LayerRecord {
   url: string;
   model: {state: 'none' | 'loading' | 'ready' | 'failed'; url?: string; version?: string; error?: string; reason?: string};
   backend?: {backend: string; notice?: string; threads?: number};
-  chunks: (ChunkReport & {usedModel: boolean})[];
+  /** Chunk reports; `final` false: a first stage, refined later. */
+  chunks: (ChunkReport & {usedModel: boolean; final: boolean})[];
+  /** Visible chunks still showing their first stage, over the layer's chunk sources. */
+  refiningVisible: number;
   failures: string[];
   recoveries: string[];
   memory?: MemoryReport;
@@ -36,6 +39,8 @@ export interface LoadedChunk {
   /** The model that computed it (undefined: interpolation only). */
   modelUrl?: string;
   modelVersion?: string;
+  /** Its voxels are the first stage (one plane axis through the network); the fused ones replace them. */
+  provisional: boolean;
 }
 
 /** Set by frontend.ts: lists the base-level chunks the viewer holds. */
@@ -58,9 +63,11 @@ export class LayerStatusDisplay {
   private readonly message = new StatusMessage(false);
   private readonly notices = new Map<string, StatusMessage>();
   private failures = 0;
+  /** Visible chunks awaiting refinement, by chunk source id. */
+  private readonly refining = new Map<number, number>();
 
   constructor(url: string, model: LayerRecord['model']) {
-    this.record = {url, model, chunks: [], failures: [], recoveries: []};
+    this.record = {url, model, chunks: [], refiningVisible: 0, failures: [], recoveries: []};
     records.push(this.record);
     this.message.element.dataset.ngIsotropic = 'model';
     this.showModel();
@@ -78,9 +85,13 @@ export class LayerStatusDisplay {
         this.showModel();
         break;
       case 'chunk':
-        r.chunks.push({...status.report, usedModel: status.usedModel});
+        r.chunks.push({...status.report, usedModel: status.usedModel, final: status.final});
         if (r.chunks.length > MAX_CHUNK_RECORDS) r.chunks.splice(0, r.chunks.length - MAX_CHUNK_RECORDS / 2); // a long session stays small
         r.memory = status.memory;
+        break;
+      case 'refining':
+        this.refining.set(status.source, status.visible);
+        r.refiningVisible = [...this.refining.values()].reduce((a, b) => a + b, 0);
         break;
       case 'chunk-failed':
         r.failures.push(status.error);

@@ -61,7 +61,7 @@ async function runBench(req: BenchRequest) {
   }
   const gpu = (await describeWebGpuAdapter(navigator)).adapter;
   const adapter = gpu ? `${gpu.vendor} ${gpu.architecture}`.trim() : 'none';
-  return {backend: choice.backend, adapter, ...microResult, presets};
+  return {backend: choice.backend, threads: choice.threads ?? null, adapter, ...microResult, presets};
 }
 
 

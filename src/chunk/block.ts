@@ -11,7 +11,8 @@ import type {IsotropicModel} from '../model/model.ts';
 import {sizeMultiple} from '../model/config.ts';
 import type {PlaneInferenceOptions} from '../infer/planes.ts';
 import {boxSize, type Box3} from './box.ts';
-import {computeIsotropicChunk, type ChunkTimings, type RegionReader} from './compute.ts';
+import {computeIsotropicChunkStaged, type ChunkTimings, type ComputedChunk, type RegionReader, type StageOptions} from './compute.ts';
+import type {PlaneResultCache} from './plane-cache.ts';
 import {toDtype, type VoxelArray} from './dtype.ts';
 import {framePermutation, frameReader, inversePermutation, permuteBox, permuteVec, transposeVolume, type CoarseAxis} from './permute.ts';
 import {isotropicGrid, planChunk, type Fusion, type IsotropicGrid} from './plan.ts';
@@ -37,6 +38,8 @@ export interface BlockOptions {
   signal?: AbortSignal;
   /** Output data type; undefined: raw float intensities. */
   dtype?: string;
+  /** Window-plane results shared by neighbouring blocks; `prefix` must name the model and the input level. */
+  planeCache?: {cache: PlaneResultCache; prefix: string};
 }
 
 export interface BlockResult {
@@ -52,20 +55,37 @@ export function blockFrame(input: Pick<BlockInput, 'shape' | 'rho' | 'coarse'>):
   return {frame, grid: isotropicGrid(permuteVec(input.shape, frame), Math.max(1, input.rho))};
 }
 
+/** The block in two stages (compute.ts, StagedChunk): `first` may be the cheaper plane axis alone. */
+export interface StagedBlock {
+  first: BlockResult;
+  /** The fused block; absent when `first` is final. */
+  rest?: (stage?: StageOptions) => Promise<BlockResult>;
+}
+
 /** Computes the isotropic voxels of `box` (stored order, isotropic voxel indices). */
 export async function computeIsotropicBlock(input: BlockInput, box: Box3, model: IsotropicModel | undefined, options: BlockOptions): Promise<BlockResult> {
+  const staged = await computeIsotropicBlockStaged(input, box, model, options);
+  return staged.rest ? staged.rest() : staged.first;
+}
+
+export async function computeIsotropicBlockStaged(input: BlockInput, box: Box3, model: IsotropicModel | undefined, options: BlockOptions): Promise<StagedBlock> {
   const {frame, grid} = blockFrame(input);
   const multiple = model ? sizeMultiple(model.metadata.config) : 1;
   const halo = model ? (options.halo ?? multiple) : 0;
   const interpolation = options.interpolation ?? 'cubic';
   // Plans always take cubic margins, whatever the interpolation: the same reads, the same numbers.
   const plan = planChunk(grid, permuteBox(box, frame), {halo, multiple, fuse: options.fuse, interpolation: 'cubic'});
-  const result = await computeIsotropicChunk(plan, frameReader(input.read, frame), model, {
+  const staged = await computeIsotropicChunkStaged(plan, frameReader(input.read, frame), model, {
     fuse: options.fuse,
     interpolation,
     plane: options.plane,
     signal: options.signal,
+    planeCache: options.planeCache && {cache: options.planeCache.cache, prefix: `${options.planeCache.prefix}|${frame.join('')}`},
   });
-  const stored = transposeVolume(result.data, boxSize(plan.output), inversePermutation(frame));
-  return {data: options.dtype ? toDtype(stored, options.dtype) : stored, networkPixels: result.networkPixels, timings: result.timings};
+  const toBlock = (result: ComputedChunk): BlockResult => {
+    const stored = transposeVolume(result.data, boxSize(plan.output), inversePermutation(frame));
+    return {data: options.dtype ? toDtype(stored, options.dtype) : stored, networkPixels: result.networkPixels, timings: result.timings};
+  };
+  const {rest} = staged;
+  return {first: toBlock(staged.first), rest: rest && (async (stage) => toBlock(await rest(stage)))};
 }

@@ -61,6 +61,11 @@ export class ByteBudgetCache<V> {
     return this.wait(key, flight, signal);
   }
 
+  /** Whether `key` is held (not counted as a hit or a miss). */
+  has(key: string): boolean {
+    return this.entries.has(key);
+  }
+
   /** Drops every entry (e.g. when the data behind the keys may have changed). */
   clear(): void {
     this.entries.clear();

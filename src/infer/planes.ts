@@ -7,7 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import {sizeMultiple} from '../model/config.ts';
-import {predict, type IsotropicModel} from '../model/model.ts';
+import {predict, predictInSteps, type IsotropicModel} from '../model/model.ts';
 import {mirrorIndex} from '../resample/interpolate.ts';
 import {rampWeights, tileGrid} from './tiles.ts';
 
@@ -27,7 +27,7 @@ export interface PlaneInferenceOptions {
    */
   flips: 'none' | 'x' | 'xz';
   signal?: AbortSignal;
-  /** Awaited before each network call: lets a scheduler run more urgent work in between. */
+  /** Awaited before each network call and between its blocks: lets a scheduler run more urgent work in between. */
   yieldPoint?: () => Promise<void>;
 }
 
@@ -58,7 +58,9 @@ export async function superResolvePlanes(
   const wr = gridR.origins.map((_, i) => rampWeights(gridR, i, tileR));
   const wc = gridC.origins.map((_, i) => rampWeights(gridC, i, tileC));
   const tileSize = tileR * tileC;
-  const perCall = Math.max(1, Math.min(opts.batch, Math.floor(opts.maxPixels / tileSize)));
+  // The network pads each tile to the size multiple: that is what a call holds in memory.
+  const paddedTileSize = Math.ceil(tileR / multiple) * multiple * Math.ceil(tileC / multiple) * multiple;
+  const perCall = Math.max(1, Math.min(opts.batch, Math.floor(opts.maxPixels / paddedTileSize)));
 
   for (let start = 0; start < tiles.length; start += perCall) {
     await opts.yieldPoint?.();
@@ -67,12 +69,16 @@ export async function superResolvePlanes(
     const input = new Float32Array(batch.length * tileSize);
     batch.forEach((t, b) => copyTile(planes, t.plane, rows, cols, gridR.origins[t.r], gridC.origins[t.c], tileR, tileC, input, b * tileSize));
     const x = tf.tensor4d(input, [batch.length, tileR, tileC, 1]);
-    const y = predictWithFlips(model, x, opts.flips);
     let result: Float32Array;
     try {
-      result = (await y.data()) as Float32Array;
+      const y = await predictWithFlips(model, x, opts);
+      try {
+        result = (await y.data()) as Float32Array;
+      } finally {
+        y.dispose();
+      }
     } finally {
-      tf.dispose([x, y]);
+      x.dispose();
     }
     batch.forEach((t, b) => {
       const r0 = gridR.origins[t.r], c0 = gridC.origins[t.c];
@@ -95,8 +101,16 @@ export async function superResolvePlanes(
   return out;
 }
 
-function predictWithFlips(model: IsotropicModel, x: tf.Tensor4D, flips: PlaneInferenceOptions['flips']): tf.Tensor4D {
-  if (flips === 'none') return predict(model, x);
+async function predictWithFlips(model: IsotropicModel, x: tf.Tensor4D, opts: PlaneInferenceOptions): Promise<tf.Tensor4D> {
+  const {flips, yieldPoint, signal} = opts;
+  if (flips === 'none') {
+    if (!yieldPoint) return predict(model, x);
+    // Between the network's blocks as well: one call can take seconds on a CPU.
+    return predictInSteps(model, x, async () => {
+      await yieldPoint();
+      signal?.throwIfAborted();
+    });
+  }
   const axesSets: number[][] = flips === 'x' ? [[], [2]] : [[], [2], [1], [1, 2]];
   return tf.tidy(() => {
     const estimates = axesSets.map((axes) =>

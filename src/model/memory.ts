@@ -29,11 +29,11 @@ export async function measureForwardMemory(model: IsotropicModel): Promise<Forwa
   return {fixedBytes: Math.max(0, small - bytesPerPixel * side * side), bytesPerPixel};
 }
 
-/** Pixels one call may take so that weights + the pass's peak stay within `budget`. */
+/** Pixels (padded to the size multiple) one call may take so that weights + the pass's peak stay within `budget`. */
 export function pixelsWithin(model: IsotropicModel, memory: ForwardMemory, budget: number): number {
   const weights = [...model.params.values()].reduce((s, v) => s + v.size * 4, 0);
   const side = 2 * sizeMultiple(model.metadata.config);
-  // 10 % margin: the peak grows slightly faster than linearly (padding to the size multiple).
+  // 10 % margin: the peak is measured on two sizes only.
   const pixels = Math.floor((0.9 * budget - weights - memory.fixedBytes) / memory.bytesPerPixel);
   return Math.max(side * side, Math.min(1 << 20, pixels));
 }

@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import {validateConfig, type ModelConfig} from './config.ts';
 import {createParams, disposeParams, type Params} from './params.ts';
-import {forward} from './network.ts';
+import {forward, forwardInSteps} from './network.ts';
 
 export const MODEL_FORMAT = 'ng-isotropic/a2i-3dem';
 export const MODEL_FORMAT_VERSION = 1;
@@ -55,6 +55,11 @@ export function createModel(metadata: Omit<ModelMetadata, 'steps'> & {steps?: nu
 /** Super-resolves normalised planes [B, H, W, 1] (H = the upsampled axis). */
 export function predict(model: IsotropicModel, planes: tf.Tensor4D): tf.Tensor4D {
   return forward(model.params, model.metadata.config, planes);
+}
+
+/** `predict`, awaiting `between()` after each network block (network.ts, forwardInSteps). */
+export function predictInSteps(model: IsotropicModel, planes: tf.Tensor4D, between: () => Promise<void>): Promise<tf.Tensor4D> {
+  return forwardInSteps(model.params, model.metadata.config, planes, between);
 }
 
 export function disposeModel(model: IsotropicModel): void {

@@ -47,12 +47,15 @@ export interface ServerOptions {
   maxModelsPerDataset?: number;
   /** Most bytes of files under one dataset's isotropic-models/ (default 2 GiB). */
   maxBytesPerDataset?: number;
+  /** Send the cross-origin isolation headers (default true): without them the wasm network runs on one thread. */
+  isolate?: boolean;
 }
 
 interface Settings extends PublishLimits {
   appDir: string;
   dataDir: string;
   readOnly: boolean;
+  isolate: boolean;
   /** Undefined exactly when read-only. */
   publishToken: string | undefined;
   uploads: UploadsInFlight;
@@ -76,6 +79,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     appDir,
     dataDir,
     readOnly,
+    isolate: opts.isolate ?? true,
     publishToken: readOnly ? undefined : opts.publishToken === undefined ? generatePublishToken() : checkPublishToken(opts.publishToken),
     uploads: new UploadsInFlight(),
     maxModelJsonBytes: opts.maxModelJsonBytes ?? DEFAULT_MAX_MODEL_JSON_BYTES,
@@ -126,7 +130,18 @@ function allowedMethods(readOnly: boolean): string {
   return readOnly ? 'GET, HEAD, OPTIONS' : 'GET, HEAD, PUT, OPTIONS';
 }
 
-function setCors(res: http.ServerResponse, readOnly: boolean): void {
+/**
+ * Cross-origin isolation, which SharedArrayBuffer and so the multithreaded
+ * tfjs wasm backend need. `credentialless` rather than `require-corp`, so that
+ * data from other origins (public buckets that send CORS but no
+ * Cross-Origin-Resource-Policy) still loads, without cookies.
+ */
+export const ISOLATION_HEADERS = {'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'credentialless'};
+
+function setCors(res: http.ServerResponse, readOnly: boolean, isolate: boolean): void {
+  if (isolate) for (const [name, value] of Object.entries(ISOLATION_HEADERS)) res.setHeader(name, value);
+  // Our data may be read by other isolated pages too.
+  res.setHeader('cross-origin-resource-policy', 'cross-origin');
   res.setHeader('access-control-allow-origin', '*');
   res.setHeader('access-control-allow-methods', allowedMethods(readOnly));
   res.setHeader('access-control-allow-headers', 'range, content-type, authorization');
@@ -135,7 +150,7 @@ function setCors(res: http.ServerResponse, readOnly: boolean): void {
 
 async function handle(req: http.IncomingMessage, res: http.ServerResponse, settings: Settings): Promise<void> {
   const {appDir, dataDir, readOnly} = settings;
-  setCors(res, readOnly);
+  setCors(res, readOnly, settings.isolate);
   if (req.method === 'OPTIONS') {
     res.writeHead(204, {'access-control-max-age': '600'}).end();
     return;

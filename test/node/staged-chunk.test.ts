@@ -1,0 +1,105 @@
+// Chunks in two stages (first the cheaper plane axis, then the fused voxels) and window planes shared by
+// neighbouring chunks give exactly the voxels of the one-stage computation.
+import {after, before, describe, it} from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import {initBackend} from '../../src/tf/backend.ts';
+import {presetConfig, sizeMultiple} from '../../src/model/config.ts';
+import {createModel, disposeModel, type IsotropicModel} from '../../src/model/model.ts';
+import {readLocalCrop} from '../helpers/inputs.ts';
+import {cropBox, type Box3} from '../../src/chunk/box.ts';
+import {isotropicGrid, planChunk, type ChunkPlanOptions} from '../../src/chunk/plan.ts';
+import {computeIsotropicChunk, computeIsotropicChunkStaged, type RegionReader} from '../../src/chunk/compute.ts';
+import {computeIsotropicBlock, computeIsotropicBlockStaged} from '../../src/chunk/block.ts';
+import {planeResultCache} from '../../src/chunk/plane-cache.ts';
+import type {Vec3} from '../../src/io/ngff.ts';
+
+const EXAMPLE = path.resolve('examples/medulla-aniso.ome.zarr');
+
+describe('chunks in two stages', () => {
+  let model: IsotropicModel;
+  let volume: Float32Array;
+  const shape: Vec3 = [12, 48, 96];
+  const rho = 4;
+  const read: RegionReader = async (box) => cropBox(volume, {start: [0, 0, 0], end: shape}, box);
+  let options: ChunkPlanOptions;
+
+  before(async () => {
+    await initBackend(['wasm']);
+    volume = await readLocalCrop(EXAMPLE, [20, 80, 100], shape);
+    model = createModel({config: presetConfig('tiny'), rho, normalisation: {mean: 128, std: 40}, dtype: 'uint8', channels: 1}, 3);
+    const multiple = sizeMultiple(model.metadata.config);
+    options = {halo: multiple, multiple, fuse: 'xz+yz', interpolation: 'cubic'};
+  });
+  after(() => disposeModel(model));
+
+  it('a thin xz chunk shows its xz planes first, then exactly the one-stage fused voxels', async () => {
+    const grid = isotropicGrid(shape, rho);
+    const plan = planChunk(grid, {start: [0, 10, 0], end: [48, 12, 96]}, options);
+    const staged = await computeIsotropicChunkStaged(plan, read, model, {fuse: 'xz+yz', interpolation: 'cubic'});
+    assert.ok(staged.rest, 'a fused chunk with both axes to compute comes in two stages');
+    const xzOnly = await computeIsotropicChunk(plan, read, model, {fuse: 'xz', interpolation: 'cubic'});
+    assert.deepEqual([...staged.first.data], [...xzOnly.data], 'the first stage is the xz planes alone');
+    // The cheaper axis went first: 2 xz planes across the whole window, not 96 yz planes.
+    assert.equal(staged.first.networkPixels, xzOnly.networkPixels);
+    const final = await staged.rest();
+    const oneStage = await computeIsotropicChunk(plan, read, model, {fuse: 'xz+yz', interpolation: 'cubic'});
+    assert.deepEqual([...final.data], [...oneStage.data]);
+    assert.equal(final.networkPixels, oneStage.networkPixels);
+    let diff = 0;
+    for (let i = 0; i < final.data.length; i++) diff = Math.max(diff, Math.abs(final.data[i] - staged.first.data[i]));
+    assert.ok(diff > 0.5, `the fused chunk should differ from its first stage (max ${diff.toFixed(3)})`);
+  });
+
+  it('a thin yz chunk goes the other way round: yz planes first', async () => {
+    const grid = isotropicGrid(shape, rho);
+    const plan = planChunk(grid, {start: [0, 0, 40], end: [48, 48, 42]}, options);
+    const staged = await computeIsotropicChunkStaged(plan, read, model, {fuse: 'xz+yz', interpolation: 'cubic'});
+    const xzOnly = await computeIsotropicChunk(plan, read, model, {fuse: 'xz', interpolation: 'cubic'});
+    assert.ok(staged.first.networkPixels < xzOnly.networkPixels);
+    assert.deepEqual([...(await staged.rest!()).data], [...(await computeIsotropicChunk(plan, read, model, {fuse: 'xz+yz', interpolation: 'cubic'})).data]);
+  });
+
+  it('neighbouring chunks of one network window share its planes: the second computes only its own axis, same voxels', async () => {
+    const grid = isotropicGrid(shape, rho);
+    const cache = planeResultCache(64 * 2 ** 20);
+    const planeCache = {cache, prefix: 'test'};
+    const boxes: Box3[] = [8, 10, 12, 14].map((y) => ({start: [0, y, 0], end: [48, y + 2, 96]}));
+    const windows = boxes.map((b) => planChunk(grid, b, options).window);
+    windows.forEach((w) => assert.deepEqual(w, windows[0], 'the four chunks lie in one window band'));
+    const pixels: number[] = [];
+    for (const [i, box] of boxes.entries()) {
+      const plan = planChunk(grid, box, options);
+      const staged = await computeIsotropicChunkStaged(plan, read, model, {fuse: 'xz+yz', interpolation: 'cubic', planeCache});
+      // The first chunk computes both axes in two stages; the others find the yz planes cached and finish at once.
+      assert.equal(staged.rest === undefined, i > 0, `chunk ${i}: ${staged.first.networkPixels} pixels, cache ${JSON.stringify(cache.stats)}`);
+      const result = staged.rest ? await staged.rest() : staged.first;
+      pixels.push(result.networkPixels);
+      const plain = await computeIsotropicChunk(plan, read, model, {fuse: 'xz+yz', interpolation: 'cubic'});
+      assert.deepEqual([...result.data], [...plain.data], `chunk ${i}`);
+    }
+    const xzPixels = (await computeIsotropicChunk(planChunk(grid, boxes[1], options), read, model, {fuse: 'xz', interpolation: 'cubic'})).networkPixels;
+    assert.deepEqual(pixels.slice(1), [xzPixels, xzPixels, xzPixels]);
+    assert.ok(pixels[0] > 5 * xzPixels);
+    // One yz window for the band, and each chunk's own xz planes; the yz planes were found three times.
+    assert.equal(cache.stats.entries, 5);
+    assert.equal(cache.stats.hits, 3);
+  });
+
+  it('blocks (stored order, output dtype) in two stages equal the one-stage block', async () => {
+    const input = {shape, rho, coarse: 'z' as const, read};
+    const box: Box3 = {start: [4, 20, 8], end: [36, 22, 72]};
+    const staged = await computeIsotropicBlockStaged(input, box, model, {fuse: 'xz+yz', dtype: 'uint8'});
+    assert.ok(staged.rest);
+    assert.ok(staged.first.data instanceof Uint8Array);
+    const one = await computeIsotropicBlock(input, box, model, {fuse: 'xz+yz', dtype: 'uint8'});
+    assert.deepEqual([...(await staged.rest()).data], [...one.data]);
+  });
+
+  it('without a model, or with xz alone, there is one stage', async () => {
+    const input = {shape, rho, coarse: 'z' as const, read};
+    const box: Box3 = {start: [4, 20, 8], end: [36, 22, 72]};
+    assert.equal((await computeIsotropicBlockStaged(input, box, undefined, {fuse: 'xz+yz'})).rest, undefined);
+    assert.equal((await computeIsotropicBlockStaged(input, box, model, {fuse: 'xz'})).rest, undefined);
+  });
+});
