@@ -1,10 +1,10 @@
 // `npm run bench:panel`: trains from the viewer's training panel in headless Chromium, as a user would
 // (key T, settings, Start), and reports the training speed the panel achieves (median seconds per step
-// from the third, steps/s, the panel's own rate), the backend and its threads, and how smooth the page stays meanwhile
+// once the first one is done, steps/s, the panel's own rate), the backend and its threads, and how smooth the page stays meanwhile
 // (animation-frame intervals on the main thread while training vs before). Optionally saves a screenshot
 // of the panel during training (how the README's screenshots are made).
 // Options: --data DIR (default: the bundled examples) --volume NAME --tfjs webgpu|wasm|… --preset default
-//          --patch 64 --batch 8 --steps 4 (steps to time, from the third on) --screenshot panel.png --timeout 1800 --json
+//          --patch 64 --batch 8 --steps 4 (steps to time) --screenshot panel.png --timeout 1800 --json
 import {parseArgs} from 'node:util';
 import type {Page} from 'playwright-core';
 import {startServer} from '../src/serve/server.ts';
@@ -79,28 +79,28 @@ try {
   await setField(page, '#ngi-batch', values.batch!);
   await page.click('#ngi-start');
 
-  // Time each step as the panel shows it, from step 3 on: the frame intervals, measured during step 2,
-  // hold the polling up, so the steps around them would be timed wrongly.
-  const FIRST_TIMED = 3;
-  const stepTimes: number[] = [];
+  // Time the steps as the panel shows them, once the frame intervals (measured while the first step
+  // runs) are done: that measurement holds the polling up. A poll that finds several new steps
+  // shares the time between them.
+  const seenAt: {step: number; time: number}[] = [];
   let seen = 0;
-  let busy: number[] = [];
+  let busy: number[] | undefined;
   const deadline = Date.now() + timeoutMs;
-  while (seen < FIRST_TIMED + timedSteps) {
+  while (seenAt.length < timedSteps + 1) {
     if (Date.now() > deadline) throw new Error(`timed out after ${seen} steps`);
     const error = await page.locator('#ngi-error-run, #ngi-error-start').first().textContent({timeout: 10}).catch(() => null);
     if (error) throw new Error(`training failed: ${error}`);
     const step = Number((await page.locator('#ngi-step').textContent().catch(() => '0')) ?? 0);
     if (step > seen) {
       seen = step;
-      if (seen >= FIRST_TIMED) stepTimes.push(Date.now());
-      // Frame intervals while a step runs (measured once, during the second step).
-      if (seen === 1) busy = await frameIntervals(page, 5000);
+      if (busy === undefined) busy = await frameIntervals(page, 5000);
+      else seenAt.push({step, time: Date.now()});
     } else {
-      await page.waitForTimeout(100);
+      await page.waitForTimeout(50);
     }
   }
-  const perStep = stepTimes.slice(1).map((t, i) => (t - stepTimes[i]) / 1000);
+  const training = busy ?? [];
+  const perStep = seenAt.slice(1).map((s, i) => (s.time - seenAt[i].time) / 1000 / (s.step - seenAt[i].step));
   const panelRate = Number(await page.locator('#ngi-rate').textContent());
   const backend = await page.locator('[data-backend]').getAttribute('data-backend');
   // The panel names the wasm backend's threads; on a GPU there is no such figure.
@@ -122,14 +122,14 @@ try {
     panelStepsPerSecond: panelRate,
     frameMs: {
       idle: {median: percentile(idle, 0.5), p95: percentile(idle, 0.95), max: Math.max(...idle)},
-      training: {median: percentile(busy, 0.5), p95: percentile(busy, 0.95), max: Math.max(...busy)},
+      training: {median: percentile(training, 0.5), p95: percentile(training, 0.95), max: Math.max(...training)},
     },
   };
   if (values.json) console.log(JSON.stringify(result, null, 2));
   else {
     const f = (v: number) => v.toFixed(1);
     console.log(`training panel, ${result.preset} preset, batch ${result.batch} × ${result.patch}², on ${backend}${threads ? `, ${threads} thread${threads > 1 ? 's' : ''}` : ''}`);
-    console.log(`  seconds per step (from the third): median ${result.secondsPerStep.median.toFixed(2)} (${perStep.map((s) => s.toFixed(2)).join(', ')})`);
+    console.log(`  seconds per step: median ${result.secondsPerStep.median.toFixed(2)} (${perStep.map((s) => s.toFixed(2)).join(', ')})`);
     console.log(`  steps/s: ${result.stepsPerSecond.toFixed(3)} (panel shows ${panelRate})`);
     console.log(`  main-thread frame interval, ms: idle median ${f(result.frameMs.idle.median)} p95 ${f(result.frameMs.idle.p95)} max ${f(result.frameMs.idle.max)}; while training median ${f(result.frameMs.training.median)} p95 ${f(result.frameMs.training.p95)} max ${f(result.frameMs.training.max)}`);
     if (values.screenshot) console.log(`  screenshot: ${values.screenshot}`);
