@@ -43,10 +43,11 @@ export interface ComputedChunk {
 
 /**
  * A chunk computed in two stages, so that what is in view shows early: `first`
- * holds the network result of the cheaper plane axis alone (an xz chunk's own xz
- * planes; its yz planes cost ten times more), `rest` adds the other axis and
- * gives the fused chunk, the same numbers as a one-stage computation. With one
- * axis, no model, or one axis cached, `first` is final and `rest` absent.
+ * holds the network result of the cheaper plane axis alone (a thin xz chunk's
+ * own xz planes; its yz planes need context across y and cost far more),
+ * `rest` adds the other axis and gives the fused chunk, the same numbers as a
+ * one-stage computation. With one axis, no model, or one axis cached, `first`
+ * is final and `rest` absent.
  */
 export interface StagedChunk {
   first: ComputedChunk;

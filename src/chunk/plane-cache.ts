@@ -1,9 +1,9 @@
 /**
  * Network results of a chunk's window planes, kept for the chunks next to it.
  * Neighbouring thin chunks share one network window across their thickness (the
- * window is aligned to the network's size multiple, so the 8-plane xz chunks of
- * one 32-voxel band all send the same yz planes through the network): the second
- * chunk of a band reuses the first one's planes instead of recomputing them. A
+ * window is aligned to the network's size multiple, so the one-plane xz chunks
+ * of one 32-voxel band all send the same yz planes through the network): the
+ * other chunks of a band reuse the first one's planes instead of recomputing them. A
  * key names everything the result depends on but the model and input, which the
  * caller's prefix names.
  */
