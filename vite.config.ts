@@ -1,6 +1,7 @@
 import {readFileSync, readdirSync} from 'node:fs';
 import {fileURLToPath} from 'node:url';
 import {defineConfig, type Plugin} from 'vite';
+import {ISOLATION_HEADERS} from './src/serve/isolation.ts';
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 
@@ -68,9 +69,9 @@ export default defineConfig({
       {find: /^ikonate\/icons\/(code-alt|controls-alt|layers)\.svg/, replacement: here('./plugin/icons/$1.svg')},
     ],
   },
-  // The same cross-origin isolation as `serve` (src/serve/server.ts): the threaded wasm backend needs it.
-  server: {headers: {'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'credentialless'}},
-  preview: {headers: {'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'credentialless'}},
+  // The same cross-origin isolation as `serve`: the threaded wasm backend needs it.
+  server: {headers: ISOLATION_HEADERS},
+  preview: {headers: ISOLATION_HEADERS},
   worker: {format: 'es', plugins: () => [neuroglancerWorkerUrls(), tfjsThreadedWasmScriptDir()]},
   optimizeDeps: {
     exclude: ['neuroglancer'],

@@ -181,7 +181,9 @@ async function addSuperResolvedPlanes(
   const xz = axis === 'xz';
   const n = xz ? oy : ox;
   const cols = xz ? wx : wy;
+  let computed = false; // false: a neighbouring chunk's result, from the cache or in flight
   const compute = (signal?: AbortSignal) => {
+    computed = true;
     // Plane p is output y (xz) or output x (yz); its columns run along the window's x (xz) or y (yz).
     const planeOffset = xz ? output.start[1] - win.start[1] : output.start[2] - win.start[2];
     const at = (p: number, z: number, c: number) => (xz ? (z * wy + p + planeOffset) * wx + c : (z * wy + c) * wx + p + planeOffset);
@@ -195,7 +197,6 @@ async function addSuperResolvedPlanes(
     return superResolvePlanes(model, planes, n, wz, cols, {...stage.plane, signal: signal ?? stage.signal});
   };
   const key = cacheKey(plan, axis, options);
-  const cached = key !== undefined && options.planeCache!.cache.has(key);
   const result = key === undefined ? await compute() : await options.planeCache!.cache.get(key, compute, stage.signal);
   const dz = output.start[0] - win.start[0];
   const dc = xz ? output.start[2] - win.start[2] : output.start[1] - win.start[1];
@@ -209,5 +210,5 @@ async function addSuperResolvedPlanes(
       }
     }
   }
-  return cached ? 0 : n * wz * cols;
+  return computed ? n * wz * cols : 0;
 }

@@ -12,6 +12,7 @@ import {fileURLToPath} from 'node:url';
 import send from 'send';
 import {UserError} from '../errors.ts';
 import {resolveInside} from './safe-path.ts';
+import {ISOLATION_HEADERS} from './isolation.ts';
 import {
   DEFAULT_MAX_BYTES_PER_DATASET,
   DEFAULT_MAX_MODEL_JSON_BYTES,
@@ -129,14 +130,6 @@ async function realDir(dir: string, what: string): Promise<string> {
 function allowedMethods(readOnly: boolean): string {
   return readOnly ? 'GET, HEAD, OPTIONS' : 'GET, HEAD, PUT, OPTIONS';
 }
-
-/**
- * Cross-origin isolation, which SharedArrayBuffer and so the multithreaded
- * tfjs wasm backend need. `credentialless` rather than `require-corp`, so that
- * data from other origins (public buckets that send CORS but no
- * Cross-Origin-Resource-Policy) still loads, without cookies.
- */
-export const ISOLATION_HEADERS = {'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'credentialless'};
 
 function setCors(res: http.ServerResponse, readOnly: boolean, isolate: boolean): void {
   if (isolate) for (const [name, value] of Object.entries(ISOLATION_HEADERS)) res.setHeader(name, value);

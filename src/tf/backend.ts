@@ -26,12 +26,12 @@ export interface BackendOptions {
   threads?: number;
 }
 
-async function load(name: BackendName, options: BackendOptions): Promise<void> {
+async function load(name: BackendName, options: BackendOptions, wasmThreads: number | undefined): Promise<void> {
   if (name === 'webgpu') await import('@tensorflow/tfjs-backend-webgpu');
   if (name === 'wasm') {
     const wasm = await import('@tensorflow/tfjs-backend-wasm');
     if (options.wasmPaths) wasm.setWasmPaths(options.wasmPaths);
-    if (!isNode && browserCores()) wasm.setThreadsCount(options.threads ?? browserCores()!);
+    if (wasmThreads) wasm.setThreadsCount(wasmThreads);
     const {registerWasmBackpropKernels} = await import('./wasm-backprop-kernels.ts');
     // wasm's own Conv2DBackpropInput runs ~10× slower than its forward conv; the replacement is built on the latter.
     registerWasmBackpropKernels({replaceConv2DBackpropInput: true});
@@ -41,6 +41,8 @@ async function load(name: BackendName, options: BackendOptions): Promise<void> {
 export async function initBackend(preferred?: BackendName[], options: BackendOptions = {}): Promise<BackendChoice> {
   const order = preferred ?? (isNode ? ['wasm', 'cpu'] : ['webgpu', 'webgl', 'wasm', 'cpu']);
   const failures: string[] = [];
+  // Node's tfjs-wasm is single-threaded; browsers: every core unless told otherwise.
+  const wasmThreads = isNode ? undefined : (options.threads ?? browserCores());
   for (const [i, name] of order.entries()) {
     try {
       if (name === 'webgl' && order.slice(i + 1).includes('wasm')) {
@@ -50,8 +52,8 @@ export async function initBackend(preferred?: BackendName[], options: BackendOpt
           continue;
         }
       }
-      await load(name, options);
-      const started = await withWasmThreadCap(name === 'wasm' && !isNode ? (options.threads ?? browserCores()) : undefined, async () => {
+      await load(name, options, wasmThreads);
+      const started = await withWasmThreadCap(name === 'wasm' ? wasmThreads : undefined, async () => {
         if (!(await tf.setBackend(name))) return false;
         await tf.ready();
         return true;
