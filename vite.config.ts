@@ -40,6 +40,30 @@ function tfjsWasmBinaries(): Plugin {
 }
 
 /**
+ * The generic model (examples/models/generic) ships with the viewer: an
+ * isotropic layer falls back to it and the training panel fine-tunes it. The
+ * built viewer serves it at `models/generic/` beside its page (src/model/generic.ts).
+ */
+function genericModelFiles(): Plugin {
+  const dir = here('./examples/models/generic/');
+  const files = ['model.json', 'weights.bin'];
+  return {
+    name: 'generic-model-files',
+    generateBundle() {
+      for (const name of files) this.emitFile({type: 'asset', fileName: `models/generic/${name}`, source: readFileSync(dir + name)});
+    },
+    configureServer(server) {
+      server.middlewares.use('/models/generic/', (req, res, next) => {
+        const name = (req.url ?? '').replace(/^\//, '').split('?')[0];
+        if (!files.includes(name)) return next();
+        res.setHeader('content-type', name.endsWith('.json') ? 'application/json' : 'application/octet-stream');
+        res.end(readFileSync(dir + name));
+      });
+    },
+  };
+}
+
+/**
  * The threaded tfjs wasm build starts its pthread workers from its own factory
  * function's source text (`factory.toString()`), so that text must not refer to
  * the closure around it. It does, to `_scriptDir`, behind a `typeof` guard the
@@ -60,7 +84,7 @@ function tfjsThreadedWasmScriptDir(): Plugin {
 }
 
 export default defineConfig({
-  plugins: [neuroglancerWorkerUrls(), tfjsWasmBinaries(), tfjsThreadedWasmScriptDir()],
+  plugins: [neuroglancerWorkerUrls(), tfjsWasmBinaries(), genericModelFiles(), tfjsThreadedWasmScriptDir()],
   root: here('./plugin'),
   base: './',
   resolve: {

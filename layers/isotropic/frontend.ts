@@ -20,7 +20,8 @@ import {formatTitle, openInput} from '../../src/input/open-input.ts';
 import type {AnisotropicInput, FormatName, InputSpec} from '../../src/input/types.ts';
 import {metresPerUnit} from '../../src/io/units.ts';
 import * as tf from '@tensorflow/tfjs';
-import {checkModelFits, type ModelMetadata} from '../../src/model/model.ts';
+import {checkModelFits, servesRho, type ModelMetadata} from '../../src/model/model.ts';
+import {GENERIC_MODEL_PATH, MIN_NETWORK_RHO} from '../../src/model/generic.ts';
 import {IsotropicChunkSourceParameters, LAYER_STATUS_RPC_ID, type LayerStatus} from './base.ts';
 import {modelUrlFor, parseSourceUrl, schemeOf, type IsotropicSourceOptions} from '../../src/io/source-url.ts';
 import {readPageSettings} from './page-settings.ts';
@@ -56,7 +57,7 @@ class IsotropicVolumeChunkSource extends WithParameters(VolumeChunkSourceBase, I
     super(chunkManager, options);
     this.status = options.status;
     this.status?.attach();
-    if ((this as unknown as {parameters: IsotropicChunkSourceParameters}).parameters.level === 0) baseSources.add(this);
+    liveSources.add(this);
   }
 
   /** Marks chunks that show their first stage only (refinement.ts sends the flag). */
@@ -79,16 +80,16 @@ class IsotropicVolumeChunkSource extends WithParameters(VolumeChunkSourceBase, I
 
   disposed(): void {
     this.status?.detach();
-    baseSources.delete(this);
+    liveSources.delete(this);
     (VolumeChunkSource.prototype as unknown as {disposed(): void}).disposed.call(this);
   }
 }
 
-/** Base-level chunk sources alive in this page (for the debug hook). */
-const baseSources = new Set<IsotropicVolumeChunkSource>();
+/** Chunk sources alive in this page, every level (for the debug hook). */
+const liveSources = new Set<IsotropicVolumeChunkSource>();
 debugHooks.loadedChunks = (withData) => {
   const out: LoadedChunk[] = [];
-  for (const source of baseSources) {
+  for (const source of liveSources) {
     const {chunks, spec, parameters} = source as unknown as {
       chunks: Map<string, {chunkGridPosition: Float32Array; chunkDataSize: Uint32Array | null; data: ArrayLike<number> | null; provisional?: boolean}>;
       spec: {chunkDataSize: Uint32Array};
@@ -103,6 +104,7 @@ debugHooks.loadedChunks = (withData) => {
         data: withData ? Array.from(chunk.data) : [],
         provisional: chunk.provisional === true,
         input: parameters.input.location,
+        level: parameters.level,
         modelUrl: parameters.modelUrl,
         modelVersion: parameters.modelVersion,
       });
@@ -136,7 +138,8 @@ export class IsotropicMultiscaleVolumeChunkSource extends MultiscaleBase {
     readonly input: AnisotropicInput,
     spec: InputSpec,
     options: IsotropicSourceOptions,
-    model: {url?: string; version?: string},
+    /** `levels`: the input levels the model serves (networkLevels). */
+    model: {url?: string; version?: string; levels?: number[]},
     readonly status: LayerStatusDisplay,
   ) {
     super(chunkManager as never);
@@ -155,7 +158,8 @@ export class IsotropicMultiscaleVolumeChunkSource extends MultiscaleBase {
         transform[12 + d] = placement.translation[d];
       }
       transform[15] = 1;
-      const useNetwork = i === 0 && model.url !== undefined;
+      // The network where the model serves the level's ρ (a generic model: every level in its range), interpolation elsewhere.
+      const useNetwork = model.url !== undefined && model.levels?.includes(i) === true;
       return {
         parameters: {
           input: spec,
@@ -172,7 +176,8 @@ export class IsotropicMultiscaleVolumeChunkSource extends MultiscaleBase {
         },
         shape: [shapeZyx[2], shapeZyx[1], shapeZyx[0]],
         transform,
-        layouts: i === 0 ? NETWORK_CHUNK_LAYOUTS : [INTERPOLATED_CHUNK],
+        // The base level keeps the thin layouts without a model too (the view the user browses); coarser interpolated levels take cubes.
+        layouts: i === 0 || useNetwork ? NETWORK_CHUNK_LAYOUTS : [INTERPOLATED_CHUNK],
       };
     });
     const unit = metresPerUnit(input.unit);
@@ -214,8 +219,28 @@ export class IsotropicMultiscaleVolumeChunkSource extends MultiscaleBase {
   }
 }
 
-/** Reads model.json only (not the weights) and decides what the layer will run. */
-async function resolveModel(options: IsotropicSourceOptions, input: AnisotropicInput, signal: AbortSignal): Promise<LayerRecord['model']> {
+type ResolvedModel = LayerRecord['model'] & {metadata?: ModelMetadata};
+
+/** The input levels a model runs on: those whose ρ it serves, never below MIN_NETWORK_RHO. */
+function networkLevels(input: AnisotropicInput, metadata: ModelMetadata): number[] {
+  return input.levels.flatMap((level, i) => (level.rho >= MIN_NETWORK_RHO && servesRho(metadata, level.rho) ? [i] : []));
+}
+
+/**
+ * Reads model.json only (not the weights) and decides what the layer will run: the
+ * model the URL names, else the dataset's own (`isotropic-models/latest/`), else the
+ * generic model shipped with the viewer where it serves the data's ρ.
+ */
+async function resolveModel(options: IsotropicSourceOptions, input: AnisotropicInput, signal: AbortSignal): Promise<ResolvedModel> {
+  const own = await resolveNamedModel(options, input, signal);
+  if (own.state !== 'none' || options.model !== undefined) return own;
+  const generic = await resolveNamedModel({...options, model: new URL(GENERIC_MODEL_PATH, document.baseURI).href}, input, signal);
+  if (generic.state !== 'loading') return {...own, reason: `${own.reason}; the generic model: ${generic.error ?? generic.reason}`};
+  const [lo, hi] = generic.metadata!.rhoRange ?? [generic.metadata!.rho, generic.metadata!.rho];
+  return {...generic, fallback: true, reason: `no model for this dataset: the generic model (ρ ${lo}–${hi}) — fine-tune it on this data from the training panel`};
+}
+
+async function resolveNamedModel(options: IsotropicSourceOptions, input: AnisotropicInput, signal: AbortSignal): Promise<ResolvedModel> {
   const url = modelUrlFor(options);
   if (!url) return {state: 'none', reason: 'no model asked for (model=none)'};
   let metadata: ModelMetadata | undefined;
@@ -245,15 +270,17 @@ async function resolveModel(options: IsotropicSourceOptions, input: AnisotropicI
     }
   }
   if (!metadata) return {state: 'failed', url, error: `${url} is not an isotropic model file`};
+  // The model must serve some level (a fixed-ρ model: the base level); it runs on each one it serves.
+  const served = input.levels[networkLevels(input, metadata)[0] ?? 0];
   try {
-    checkModelFits(metadata, {rho: input.levels[0].rho, dtype: input.dtype, channels: 1, name: input.name || options.datasetUrl});
+    checkModelFits(metadata, {rho: served.rho, dtype: input.dtype, channels: 1, name: input.name || options.datasetUrl});
   } catch (e) {
     return {state: 'failed', url, error: (e as Error).message};
   }
   if (options.version && metadata.versionHash !== options.version) {
     return {state: 'failed', url, error: `the view asks for model version ${options.version}, but ${url} now holds version ${metadata.versionHash ?? 'unknown'}`};
   }
-  return {state: 'loading', url, version: metadata.versionHash};
+  return {state: 'loading', url, version: metadata.versionHash, metadata};
 }
 
 /** One provider per input format: `isotropic+<format>://`. */
@@ -271,9 +298,10 @@ export class IsotropicDataSourceProvider implements DataSourceProvider {
     const parsed = parseSourceUrl(options.providerUrl, this.format);
     const spec: InputSpec = {location: parsed.datasetUrl, format: this.format, voxel: parsed.voxel, axis: parsed.axis, missing: parsed.missing};
     const {input} = await openInput(spec);
-    const model = await resolveModel(parsed, input, options.signal);
+    const {metadata, ...model} = await resolveModel(parsed, input, options.signal);
+    if (model.state === 'loading') model.levels = networkLevels(input, metadata!);
+    const runnable = model.state === 'loading' ? {url: model.url, version: model.version, levels: model.levels} : {};
     const status = new LayerStatusDisplay(`${this.scheme}://${options.providerUrl}`, model);
-    const runnable = model.state === 'loading' ? {url: model.url, version: model.version} : {};
     const volume = new IsotropicMultiscaleVolumeChunkSource(options.registry.chunkManager, input, spec, parsed, runnable, status);
     return {
       modelTransform: makeIdentityTransform(volume.modelSpace),

@@ -11,7 +11,17 @@ import {useModel, type LayerLike} from './use-model.ts';
 export interface LayerRecord {
   /** The layer's source URL. */
   url: string;
-  model: {state: 'none' | 'loading' | 'ready' | 'failed'; url?: string; version?: string; error?: string; reason?: string};
+  model: {
+    state: 'none' | 'loading' | 'ready' | 'failed';
+    url?: string;
+    version?: string;
+    error?: string;
+    reason?: string;
+    /** The generic model, run because the dataset has none (`reason` says so). */
+    fallback?: boolean;
+    /** Input levels the network runs on. */
+    levels?: number[];
+  };
   backend?: {backend: string; notice?: string; threads?: number};
   /** Chunk reports; `final` false: a first stage, refined later. */
   chunks: (ChunkReport & {usedModel: boolean; final: boolean})[];
@@ -36,6 +46,8 @@ export interface LoadedChunk {
   data: number[];
   /** The input it was computed from (the layer's dataset URL). */
   input: string;
+  /** The input level (0: the base). */
+  level: number;
   /** The model that computed it (undefined: interpolation only). */
   modelUrl?: string;
   modelVersion?: string;
@@ -43,7 +55,7 @@ export interface LoadedChunk {
   provisional: boolean;
 }
 
-/** Set by frontend.ts: lists the base-level chunks the viewer holds. */
+/** Set by frontend.ts: lists the chunks the viewer holds, every level. */
 export const debugHooks: {loadedChunks?: (withData: boolean) => LoadedChunk[]} = {};
 
 (globalThis as {ngIsotropic?: unknown}).ngIsotropic = {
@@ -106,15 +118,19 @@ export class LayerStatusDisplay {
   }
 
   private showModel(): void {
-    const {state, url, version, error, reason} = this.record.model;
+    const {state, url, version, error, reason, fallback, levels} = this.record.model;
     const name = url ? modelName(url) : '';
+    const where = levels && levels.length > 1 ? ` on levels ${levels.join(', ')}` : '';
+    // The fallback's reason stays in view: the user should know the model is not this dataset's own.
+    const why = fallback && reason ? ` — ${reason}` : '';
     this.message.element.dataset.state = state;
+    this.message.element.dataset.fallback = String(fallback === true);
     if (state === 'ready') {
-      this.message.setText(`Isotropic layer: model ${name}${version ? ` (${version})` : ''}`);
-      // Once running, the model needs no standing message.
-      setTimeout(() => this.record.model.state === 'ready' && this.message.setVisible(false), 4000);
+      this.message.setText(`Isotropic layer: model ${name}${version ? ` (${version})` : ''}${where}${why}`);
+      // Once running, the dataset's own model needs no standing message.
+      if (!fallback) setTimeout(() => this.record.model.state === 'ready' && this.message.setVisible(false), 4000);
     } else if (state === 'loading') {
-      this.message.setText(`Isotropic layer: loading model ${name} — showing cubic interpolation meanwhile`);
+      this.message.setText(`Isotropic layer: loading model ${name}${why} — showing cubic interpolation meanwhile`);
     } else if (state === 'failed') {
       this.message.setErrorMessage(`Isotropic layer: showing cubic interpolation — ${error}`);
     } else {

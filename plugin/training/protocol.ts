@@ -32,7 +32,7 @@ export interface TrainingSettings {
   batchSize: number;
   learningRate: number;
   /** Fine-tune from this model (absolute URL) instead of starting from scratch. */
-  initFrom?: {url: string; version?: string};
+  initFrom?: {url: string; version?: string; generic?: boolean};
   region: RegionChoice;
   checkpointEvery: number;
   /** Validation, loss-curve validation point and previews every this many steps. */
@@ -48,10 +48,22 @@ export interface HistoryPoint {
   valL1?: number;
   valPsnr?: number;
   valPsnrInterpolated?: number;
+  /** The no-reference axial measure on real axial planes of the training region (TrainProgress.axialDetail). */
+  axialDetail?: number;
+  axialDetailInterpolated?: number;
 }
 
 export function historyPoint(p: TrainProgress): HistoryPoint {
-  return {step: p.step, loss: p.loss, l1: p.l1, valL1: p.valL1, valPsnr: p.valPsnr, valPsnrInterpolated: p.valPsnrInterpolated};
+  return {
+    step: p.step,
+    loss: p.loss,
+    l1: p.l1,
+    valL1: p.valL1,
+    valPsnr: p.valPsnr,
+    valPsnrInterpolated: p.valPsnrInterpolated,
+    axialDetail: p.axialDetail,
+    axialDetailInterpolated: p.axialDetailInterpolated,
+  };
 }
 
 /** Models kept in the browser live under this tf.io IndexedDB prefix. */

@@ -21,7 +21,8 @@ export interface TrainingForm {
   patchSize: number;
   batchSize: number;
   learningRate: number;
-  startFrom: 'scratch' | 'current';
+  /** 'generic': the ρ-conditioned model shipped with the viewer (src/model/generic.ts), the default. */
+  startFrom: 'generic' | 'scratch' | 'current';
   modelName: string;
 }
 
@@ -41,7 +42,7 @@ export function defaultForm(now = new Date()): TrainingForm {
     patchSize: 64,
     batchSize: 8,
     learningRate: 1e-4,
-    startFrom: 'scratch',
+    startFrom: 'generic',
     modelName: `trained-${stamp}`,
   };
 }
@@ -54,6 +55,8 @@ export interface FormContext {
   layerError?: string;
   /** The dataset's isotropic layer's model, to fine-tune. */
   currentModel?: {url: string; version?: string};
+  /** The generic model's URL as the viewer serves it. */
+  genericModel?: {url: string};
   /** The view's position in the dataset's voxels (z, y, x), when it has one. */
   viewCenter?: Vec3;
   backends?: BackendName[];
@@ -72,6 +75,7 @@ export function checkForm(f: TrainingForm, ctx: FormContext): FormCheck {
   else if (!(f.learningRate > 0 && f.learningRate < 1)) errors.settings = 'the learning rate must be between 0 and 1';
   else if (f.region === 'view' && f.window < f.patchSize) errors.settings = 'the training window must be at least as wide as a patch';
   if (f.startFrom === 'current' && !ctx.currentModel) errors.start = 'there is no current model to start from: this dataset has no isotropic layer with a model';
+  else if (f.startFrom === 'generic' && !ctx.genericModel) errors.start = 'this viewer has no generic model to start from: start from scratch';
   else if (f.region === 'view' && input && !ctx.viewCenter) errors.start = 'the view has no x, y, z position to train around; choose the whole volume';
   if (Object.values(errors).some(Boolean) || !choice || !input) return {errors};
   const every = Math.max(1, Math.min(50, Math.round(f.steps / 20)));
@@ -89,7 +93,7 @@ export function checkForm(f: TrainingForm, ctx: FormContext): FormCheck {
     patchSize: f.patchSize,
     batchSize: f.batchSize,
     learningRate: f.learningRate,
-    initFrom: f.startFrom === 'current' ? ctx.currentModel : undefined,
+    initFrom: f.startFrom === 'current' ? ctx.currentModel : f.startFrom === 'generic' ? {...ctx.genericModel!, generic: true} : undefined,
     region: f.region === 'view' ? {kind: 'view', center: ctx.viewCenter!, size: f.window} : {kind: 'whole'},
     checkpointEvery: every,
     previewEvery: every,
@@ -100,7 +104,8 @@ export function checkForm(f: TrainingForm, ctx: FormContext): FormCheck {
 
 /** The run's settings in one line, shown while it trains. */
 export function describeSettings(s: TrainingSettings): string {
-  const from = s.initFrom ? 'fine-tuning the current model' : 'from scratch';
+  const from = s.initFrom ? `fine-tuning the ${s.initFrom.generic ? 'generic' : 'current'} model` : 'from scratch';
   const region = s.region.kind === 'view' ? `a ${s.region.size}-voxel window around the view` : 'the whole volume';
-  return `${s.preset} preset, ${s.steps} steps, batch ${s.batchSize} × ${s.patchSize}², learning rate ${s.learningRate}, ${from}, patches from ${region}`;
+  // A fine-tuned model keeps its own network: the preset field applies to new models only.
+  return `${s.initFrom ? '' : `${s.preset} preset, `}${s.steps} steps, batch ${s.batchSize} × ${s.patchSize}², learning rate ${s.learningRate}, ${from}, patches from ${region}`;
 }

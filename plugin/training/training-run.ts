@@ -172,6 +172,7 @@ export class TrainingRun {
   save(target: SaveTarget): Promise<Extract<FromWorker, {type: 'saved'}>> {
     const model = this.session?.model;
     if (!model) return Promise.reject(new Error('nothing trained yet'));
+    this.trainer?.recordMeasures();
     return saveModel(model, target, this.settings.datasetUrl);
   }
 

@@ -194,7 +194,7 @@ async function addSuperResolvedPlanes(
         for (let c = 0; c < cols; c++) planes[row + c] = iso[at(p, z, c)];
       }
     }
-    return superResolvePlanes(model, planes, n, wz, cols, {...stage.plane, signal: signal ?? stage.signal});
+    return superResolvePlanes(model, planes, n, wz, cols, {...stage.plane, rho: plan.rho, signal: signal ?? stage.signal});
   };
   const key = cacheKey(plan, axis, options);
   const result = key === undefined ? await compute() : await options.planeCache!.cache.get(key, compute, stage.signal);

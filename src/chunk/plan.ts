@@ -50,6 +50,8 @@ export interface ChunkPlan {
   read: Box3;
   /** Section coordinate of every window slice, relative to the first section read. */
   positions: Float64Array;
+  /** The grid's section spacing in lateral voxels (what a ρ-conditioned network is told). */
+  rho: number;
 }
 
 /**
@@ -85,6 +87,7 @@ export function planChunk(grid: IsotropicGrid, output: Box3, options: ChunkPlanO
     window,
     read: {start: [s0, window.start[1], window.start[2]], end: [s1, window.end[1], window.end[2]]},
     positions,
+    rho: grid.rho,
   };
 }
 

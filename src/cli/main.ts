@@ -6,6 +6,13 @@ import {startServer} from '../serve/server.ts';
 import {exampleViewUrl} from '../serve/example-view.ts';
 import {PUBLISH_TOKEN_ENV, checkPublishToken} from '../serve/publish-token.ts';
 import {trainCommand} from './train-command.ts';
+import {PRESETS} from '../model/config.ts';
+import {GENERIC_MODEL_DIR} from '../model/generic.ts';
+import path from 'node:path';
+import {fileURLToPath} from 'node:url';
+
+/** The package's folder (where examples/ lives), whatever the working directory. */
+const PACKAGE_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 import {progressBar} from './progress.ts';
 import {evaluateCommand} from './evaluate-command.ts';
 import {registerReconstructCommands} from './reconstruct-command.ts';
@@ -25,6 +32,14 @@ function parseNonNegative(text: string): number {
 
 function parseNoise(text: string): number | 'matched' {
   return text === 'matched' ? text : parseNonNegative(text);
+}
+
+function parseRhoRange(text: string): [number, number] {
+  const parts = text.split(',').map(Number);
+  if (parts.length !== 2 || !parts.every(Number.isFinite) || !(parts[0] >= 1 && parts[1] >= parts[0])) {
+    throw new InvalidArgumentError(`expected min,max with 1 ≤ min ≤ max, e.g. 2,12; got ${text}`);
+  }
+  return parts as [number, number];
 }
 
 function parsePort(text: string): number {
@@ -86,12 +101,14 @@ export function buildProgram(): Command {
 
   withInputOptions(program
     .command('train')
-    .description('train a model self-supervised on one anisotropic volume (Node, wasm backend)')
-    .argument('<input>', INPUT_HELP))
+    .description('train a model self-supervised on the lateral planes of one anisotropic volume, or of several (Node, wasm backend)')
+    .argument('<inputs...>', `${INPUT_HELP}; several are pooled (same data type and lateral size)`))
     .requiredOption('--out <dir>', 'model folder (model.json + weights.bin; checkpoints in <dir>/checkpoint)')
-    .option('--preset <name>', 'network preset: tiny, default, large (default: default, or the --init model\'s)')
-    .option('--init <model>', 'fine-tune: start from this model\'s weights (folder or model.json; fresh optimizer state, same network); --steps counts the new steps')
+    .option('--preset <name>', `network of a new model: ${Object.keys(PRESETS).join(', ')} (the generic ones take ρ as an input; without --preset and --init the generic model is fine-tuned; generic with a default-preset --init model makes that model ρ-conditioned)`)
+    .option('--rho-range <min,max>', 'ρ-conditioned models: the anisotropies to train for and serve (default 2,12, or the --init model\'s)', parseRhoRange)
+    .option('--init <model>', 'fine-tune: start from this model\'s weights (folder or model.json; fresh optimizer state, same network); --steps counts the new steps (default without --preset: the generic model, examples/models/generic)')
     .option('--steps <n>', 'training steps', parseInteger, 2000)
+    .option('--minutes <m>', 'stop after this much wall time (the model is saved as done), even before --steps', parsePositive)
     .option('--batch <n>', 'patches per step', parseInteger, 8)
     .option('--patch <n>', 'patch edge (voxels)', parseInteger, 64)
     .option('--lr <rate>', 'Adam learning rate', parsePositive, 1e-4)
@@ -105,10 +122,12 @@ export function buildProgram(): Command {
     .option('--resume', 'continue from <out>/checkpoint')
     .option('--overwrite', 'start over even if <out> holds a model')
     .option('--browser', 'train in headless Chromium on WebGPU (a real GPU where present) instead of Node/wasm')
-    .action(async (input: string, o) => {
+    .action(async (inputs: string[], o) => {
       if (!['constant', 'cosine'].includes(o.schedule)) throw new UserError(`--schedule must be constant or cosine, got ${o.schedule}`);
-      await trainCommand(input, {
+      await trainCommand(inputs, {
         out: o.out,
+        defaultInit: path.join(PACKAGE_ROOT, GENERIC_MODEL_DIR),
+        rhoRange: o.rhoRange,
         preset: o.preset,
         init: o.init,
         resume: Boolean(o.resume),
@@ -117,6 +136,7 @@ export function buildProgram(): Command {
         input: inputOptionsOf(o),
         train: {
           steps: o.steps,
+          timeLimitSeconds: o.minutes === undefined ? undefined : o.minutes * 60,
           batchSize: o.batch,
           patchSize: o.patch,
           learningRate: o.lr,

@@ -14,6 +14,7 @@ import {pathExists} from '../util/path-exists.ts';
 import {lateralSpacing} from '../input/placement.ts';
 import type {OpenedInput} from '../input/open-input.ts';
 import {regionTrainingSource} from '../train/region.ts';
+import {combinedTrainingSource} from '../train/combined-source.ts';
 import {disposeModel, type ModelMetadata} from '../model/model.ts';
 import {loadModel, saveModel} from '../model/model-io.ts';
 import {fileHandler} from '../model/file-store.ts';
@@ -27,6 +28,7 @@ import {withBrowserPage} from './browser/browser-page.ts';
 import type {BrowserTrainRequest} from './browser/train-page.ts';
 import {fetchableUrl, isRemoteLocation} from '../input/location.ts';
 import {onInterrupt} from './interrupt.ts';
+import {axialDetailText} from '../metrics/axial-detail.ts';
 
 const TRAIN_STOP_MESSAGE = 'saving a checkpoint (Ctrl-C again to abort)';
 
@@ -36,11 +38,18 @@ export interface TrainCommandOptions {
   preset?: string;
   /** Model folder or model.json to start from (fine-tuning). */
   init?: string;
+  /**
+   * Fine-tune this model when neither `init` nor `preset` is given and it fits the
+   * data's type (the CLI passes the generic model); else train the default preset from scratch.
+   */
+  defaultInit?: string;
   resume: boolean;
   overwrite: boolean;
   browser: boolean;
   /** Voxel size, coarse axis and missing-chunk policy of the input. */
   input?: CliInputOptions;
+  /** A ρ-conditioned model's range (default 2–12, or the --init model's). */
+  rhoRange?: [number, number];
   train: Partial<TrainOptions>;
 }
 
@@ -51,8 +60,17 @@ interface RunSummary {
   valPsnr?: number;
 }
 
-export async function trainCommand(input: string, opts: TrainCommandOptions): Promise<void> {
-  const opened = await openCliInput(input, opts.input);
+/** `inputs`: one volume, or several whose lateral planes are pooled (Node only). */
+export async function trainCommand(inputs: string | string[], opts: TrainCommandOptions): Promise<void> {
+  const all = typeof inputs === 'string' ? [inputs] : inputs;
+  if (all.length > 1 && opts.browser) throw new UserError('--browser trains on one input volume');
+  // Isotropic inputs are opened too: a ρ-conditioned model learns from lateral planes only (prepareTraining refuses them for a fixed-ρ one).
+  const openedAll: OpenedInput[] = [];
+  for (const input of all) openedAll.push(await openCliInput(input, {...opts.input, requireAnisotropic: false}));
+  const [opened] = openedAll;
+  if (opts.init === undefined && opts.preset === undefined && opts.defaultInit && !opts.resume) {
+    opts = {...opts, init: await defaultInitFor(opts.defaultInit, opened.input.dtype)};
+  }
   if (opts.init && !(await pathExists(opts.init))) throw new UserError(`--init: no model at ${opts.init}`);
   const {unit, coarse} = opened.input;
   const {rho, scale} = opened.input.levels[0];
@@ -70,7 +88,7 @@ export async function trainCommand(input: string, opts: TrainCommandOptions): Pr
   try {
     summary = opts.browser
       ? await trainInBrowser(opened, opts, checkpointDir, progress.onProgress)
-      : await trainInNode(opened, input, opts, checkpointDir, progress.onProgress);
+      : await trainInNode(openedAll, all, opts, checkpointDir, progress.onProgress);
   } finally {
     progress.stop();
   }
@@ -86,13 +104,15 @@ export async function trainCommand(input: string, opts: TrainCommandOptions): Pr
   console.log(
     `saved ${path.join(opts.out, 'model.json')}: ${saved.config.preset} preset, ${summary.step} steps${lineage} on ${summary.backend} ` +
       `in ${minutes.toFixed(1)} min, val PSNR ${summary.valPsnr?.toFixed(2)} dB, version ${saved.versionHash}, ` +
-      `ρ ${rho.toFixed(3)} (lateral ${lateral} ${unit})`,
+      `ρ ${rho.toFixed(3)} (lateral ${lateral} ${unit})` +
+      (saved.rhoRange ? `; ρ-conditioned, serves ρ ${saved.rhoRange[0]}–${saved.rhoRange[1]}` : '') +
+      (saved.axialDetail ? `; axial detail ${axialDetailText(saved.axialDetail)}` : ''),
   );
 }
 
 async function trainInNode(
-  opened: OpenedInput,
-  input: string,
+  opened: OpenedInput[],
+  inputs: string[],
   opts: TrainCommandOptions,
   checkpointDir: string,
   onProgress: (p: TrainProgress) => void,
@@ -106,12 +126,14 @@ async function trainInNode(
         throw new UserError(`--init: ${(e as Error).message}`);
       })
     : undefined;
-  const {model, volume, optimizerState} = await prepareTraining(regionTrainingSource(opened), {
+  const names = inputs.map((input) => path.basename(path.resolve(input)));
+  const {model, volume, optimizerState} = await prepareTraining(combinedTrainingSource(opened.map((o) => regionTrainingSource(o)), names), {
     preset: opts.preset,
     seed: opts.train.seed,
-    trainingData: path.basename(path.resolve(input)),
+    trainingData: names.join(' + '),
     resumeFrom,
     initFrom,
+    rhoRange: opts.rhoRange,
   }).catch((e) => {
     throw new UserError((e as Error).message);
   });
@@ -136,7 +158,7 @@ async function trainInNode(
   try {
     const state = await trainer.run();
     if (state === 'done') {
-      model.metadata.valPsnr = trainer.lastValPsnr;
+      trainer.recordMeasures();
       model.metadata.createdAt = new Date().toISOString();
       await saveModel(model, fileHandler(opts.out));
     }
@@ -199,17 +221,33 @@ async function trainInBrowser(
   });
 }
 
+/** The default model to fine-tune, when it was trained on data of this type; else none (from scratch, said so). */
+async function defaultInitFor(model: string, dtype: string): Promise<string | undefined> {
+  const json = await fs.readFile(path.join(model, 'model.json'), 'utf8').catch(() => undefined);
+  const metadata = json ? (JSON.parse(json).userDefinedMetadata?.isotropic as ModelMetadata | undefined) : undefined;
+  if (metadata?.dtype === dtype) {
+    console.error(`fine-tuning the generic model ${model} (--preset default trains a fixed-ρ model from scratch instead)`);
+    return model;
+  }
+  console.error(`the generic model ${metadata ? `is for ${metadata.dtype} data, this is ${dtype}` : `is missing (${model})`}: training the default preset from scratch`);
+  return undefined;
+}
+
 function trainProgressBar() {
-  const bar = progressBar('train [{bar}] {value}/{total} steps | loss {loss} | val PSNR {val} dB (interpolation {interp}) | {rate} steps/s | ETA {eta_formatted}');
+  const bar = progressBar(
+    'train [{bar}] {value}/{total} steps | loss {loss} | val PSNR {val} dB (interpolation {interp}){axial} | {rate} steps/s | ETA {eta_formatted}',
+  );
   let val = '–';
   let interp = '–';
+  let axial = '';
   return {
     onProgress(p: TrainProgress) {
       if (p.valPsnr !== undefined) {
         val = p.valPsnr.toFixed(2);
         interp = p.valPsnrInterpolated!.toFixed(2);
       }
-      bar.update(p.step, p.totalSteps, {loss: p.loss.toFixed(4), val, interp, rate: p.stepsPerSecond.toFixed(2)});
+      if (p.axialDetail !== undefined) axial = ` | axial detail ${axialDetailText({network: p.axialDetail, interpolated: p.axialDetailInterpolated!})}`;
+      bar.update(p.step, p.totalSteps, {loss: p.loss.toFixed(4), val, interp, axial, rate: p.stepsPerSecond.toFixed(2)});
     },
     stop: () => bar.stop(),
   };

@@ -111,10 +111,12 @@ export function makeTrainingPairs(
   gtPatches: Float32Array,
   count: number,
   size: number,
-  degradeOpts: DegradeOptions,
+  /** One degradation for all, or one per patch (e.g. each at its own ρ). */
+  degradeOpts: DegradeOptions | ((patch: number) => DegradeOptions),
   rng: Rng,
   margin = 0,
 ): {input: Float32Array; target: Float32Array} {
+  const optsOf = typeof degradeOpts === 'function' ? degradeOpts : () => degradeOpts;
   const n = size * size;
   const rows = size + 2 * margin;
   const strip = rows * size;
@@ -125,7 +127,7 @@ export function makeTrainingPairs(
   if (margin === 0) {
     for (let p = 0; p < count; p++) {
       const o = p * n;
-      degradeRows(gtPatches.subarray(o, o + n), size, size, degradeOpts, rng, input.subarray(o, o + n));
+      degradeRows(gtPatches.subarray(o, o + n), size, size, optsOf(p), rng, input.subarray(o, o + n));
     }
     return {input, target: gtPatches};
   }
@@ -134,7 +136,7 @@ export function makeTrainingPairs(
   const crop = margin * size;
   for (let p = 0; p < count; p++) {
     const gt = gtPatches.subarray(p * strip, (p + 1) * strip);
-    degradeRows(gt, rows, size, degradeOpts, rng, degraded);
+    degradeRows(gt, rows, size, optsOf(p), rng, degraded);
     input.set(degraded.subarray(crop, crop + n), p * n);
     target.set(gt.subarray(crop, crop + n), p * n);
   }

@@ -42,6 +42,8 @@ export interface EvaluationReport {
 
 export interface EvaluateOptions {
   model?: IsotropicModel;
+  /** More models to compare, each in its own row under its label (after `model`). */
+  models?: {label: string; model: IsotropicModel}[];
   fuse?: Fusion;
   flips?: PlaneInferenceOptions['flips'];
   /** Voxels excluded at every face; default 2ρ rounded up. */
@@ -61,7 +63,7 @@ export async function evaluateReconstructions(aniso: OpenedInput, truth: OpenedI
   const {rho} = level;
   const lateral = level.scale[2];
   const {unit} = input;
-  if (opts.model) checkModelFits(opts.model.metadata, {rho, dtype: input.dtype, channels: 1});
+  for (const m of [opts.model, ...(opts.models ?? []).map((e) => e.model)]) if (m) checkModelFits(m.metadata, {rho, dtype: input.dtype, channels: 1});
   const border = opts.border ?? Math.ceil(2 * rho);
   const reference = await readLevel(truth);
   const truthLevel = truth.input.levels[0];
@@ -90,6 +92,7 @@ export async function evaluateReconstructions(aniso: OpenedInput, truth: OpenedI
     const flips = opts.flips ?? 'none';
     candidates.push([`model (${model.metadata.config.preset}, ${fuse}${flips === 'none' ? '' : `, flips ${flips}`})`, () => compute(model, 'cubic')]);
   }
+  for (const {label, model} of opts.models ?? []) candidates.push([label, () => compute(model, 'cubic')]);
   const rows: QualityRow[] = [];
   let comparedShape: Vec3 = [0, 0, 0];
   let truthCrop: Float32Array | undefined;

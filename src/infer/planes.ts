@@ -29,6 +29,8 @@ export interface PlaneInferenceOptions {
   signal?: AbortSignal;
   /** Awaited before each network call and between its blocks: lets a scheduler run more urgent work in between. */
   yieldPoint?: () => Promise<void>;
+  /** The section spacing the planes were interpolated from (lateral voxels): a ρ-conditioned model needs it. */
+  rho?: number;
 }
 
 export const DEFAULT_PLANE_OPTIONS: PlaneInferenceOptions = {tile: 256, overlap: 48, batch: 8, maxPixels: 1 << 18, flips: 'none'};
@@ -102,19 +104,24 @@ export async function superResolvePlanes(
 }
 
 async function predictWithFlips(model: IsotropicModel, x: tf.Tensor4D, opts: PlaneInferenceOptions): Promise<tf.Tensor4D> {
-  const {flips, yieldPoint, signal} = opts;
+  const {flips, yieldPoint, signal, rho} = opts;
   if (flips === 'none') {
-    if (!yieldPoint) return predict(model, x);
+    if (!yieldPoint) return predict(model, x, rho);
     // Between the network's blocks as well: one call can take seconds on a CPU.
-    return predictInSteps(model, x, async () => {
-      await yieldPoint();
-      signal?.throwIfAborted();
-    });
+    return predictInSteps(
+      model,
+      x,
+      async () => {
+        await yieldPoint();
+        signal?.throwIfAborted();
+      },
+      rho,
+    );
   }
   const axesSets: number[][] = flips === 'x' ? [[], [2]] : [[], [2], [1], [1, 2]];
   return tf.tidy(() => {
     const estimates = axesSets.map((axes) =>
-      axes.length ? tf.reverse(predict(model, tf.reverse(x, axes)), axes) : predict(model, x),
+      axes.length ? tf.reverse(predict(model, tf.reverse(x, axes), rho), axes) : predict(model, x, rho),
     );
     return tf.div(tf.addN(estimates), estimates.length) as tf.Tensor4D;
   });

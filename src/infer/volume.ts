@@ -62,7 +62,7 @@ export async function reconstructVolume(
           for (let c = 0; c < cols; c++) planes[(p * nz + z) * cols + c] = iso.data[index(p0 + p, z, c)];
         }
       }
-      const result = await superResolvePlanes(model, planes, n, nz, cols, planeOptions);
+      const result = await superResolvePlanes(model, planes, n, nz, cols, {...planeOptions, rho});
       for (let p = 0; p < n; p++) {
         for (let z = 0; z < nz; z++) {
           for (let c = 0; c < cols; c++) out[index(p0 + p, z, c)] += result[(p * nz + z) * cols + c];

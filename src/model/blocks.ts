@@ -168,8 +168,43 @@ export function windowAttention(params: Params, name: string, x: tf.Tensor4D, m:
   return fromWindows(linear(params, `${name}.proj`, merged as tf.Tensor3D), m, x.shape);
 }
 
-/** LN → W-MSA (+ residual) where the level uses attention; LN → GLEN (+ residual). */
-export function vitBlock(params: Params, name: string, x: tf.Tensor4D, opts: {attention: boolean; window: number; heads: number}): tf.Tensor4D {
+/** Σ over H and W of [B, H, W, C] → [B, 1, 1, C], as a batched ones·X matMul (tf.sum over middle axes transposes first). */
+function sumOverPlane(t: tf.Tensor4D): tf.Tensor4D {
+  const [b, h, w, c] = t.shape;
+  return tf.reshape(tf.matMul(tf.ones([b, 1, h * w]), tf.reshape(t, [b, h * w, c])), [b, 1, 1, c]);
+}
+
+/** x·(1 + γ) + β with γ, β [B, 1, 1, C]: one scale and shift per sample and channel. */
+const modulate = tf.customGrad(((x: tf.Tensor4D, gamma: tf.Tensor4D, beta: tf.Tensor4D, save: tf.GradSaveFunc) => {
+  save([x, gamma]);
+  return {
+    value: tf.add(tf.mul(x, tf.add(gamma, 1)), beta),
+    gradFunc: (dy: tf.Tensor4D, [xs, g]: tf.Tensor[]) => [tf.mul(dy, tf.add(g, 1)), sumOverPlane(tf.mul(dy, xs) as tf.Tensor4D), sumOverPlane(dy)],
+  };
+}) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (x: tf.Tensor4D, gamma: tf.Tensor4D, beta: tf.Tensor4D) => tf.Tensor4D;
+
+/**
+ * FiLM: scales and shifts each channel of x by amounts the weights `name.w`
+ * read off the per-sample ρ embedding [B, E]; `name.w` starts at zero (identity).
+ */
+export function film(params: Params, name: string, x: tf.Tensor4D, embedding: tf.Tensor2D): tf.Tensor4D {
+  const [b, , , c] = x.shape;
+  const gb = tf.matMul(embedding, p(params, `${name}.w`) as tf.Tensor2D); // [B, 2C]
+  const gamma = tf.reshape(tf.slice(gb, [0, 0], [b, c]), [b, 1, 1, c]);
+  const beta = tf.reshape(tf.slice(gb, [0, c], [b, c]), [b, 1, 1, c]);
+  return modulate(x, gamma as tf.Tensor4D, beta as tf.Tensor4D);
+}
+
+export interface BlockOptions {
+  attention: boolean;
+  window: number;
+  heads: number;
+  /** The ρ embedding [B, E] of a ρ-conditioned network: modulates the GLEN input. */
+  rhoEmbedding?: tf.Tensor2D;
+}
+
+/** LN → W-MSA (+ residual) where the level uses attention; LN → (FiLM →) GLEN (+ residual). */
+export function vitBlock(params: Params, name: string, x: tf.Tensor4D, opts: BlockOptions): tf.Tensor4D {
   // Own scope: a block's temporaries are freed as soon as it returns, which bounds inference memory
   // (tensors the backward pass needs are kept by the gradient tape regardless).
   return tf.tidy(() => {
@@ -177,7 +212,9 @@ export function vitBlock(params: Params, name: string, x: tf.Tensor4D, opts: {at
     if (opts.attention) {
       y = tf.add(y, windowAttention(params, `${name}.attn`, layerNorm(params, `${name}.norm1`, y), opts.window, opts.heads));
     }
-    return tf.add(y, glen(params, `${name}.glen`, layerNorm(params, `${name}.norm2`, y)));
+    let normed = layerNorm(params, `${name}.norm2`, y);
+    if (opts.rhoEmbedding) normed = film(params, `${name}.film`, normed, opts.rhoEmbedding);
+    return tf.add(y, glen(params, `${name}.glen`, normed));
   });
 }
 

@@ -25,21 +25,35 @@ export interface ModelConfig {
   window: number;
   /** GLEN hidden width as a multiple of the level's channels. */
   ffnExpansion: number;
+  /**
+   * Present in a ρ-conditioned ("generic") network: ρ is an input. An MLP turns
+   * log ρ into an embedding of this width, from which each place the network
+   * is modulated gets a per-channel scale and shift (FiLM): the stem's features
+   * and every block's GLEN input. Absent: a fixed-ρ network, as in the paper.
+   */
+  rhoConditioning?: {embedding: number};
 }
 
-export const PRESETS: Record<'tiny' | 'default' | 'large', ModelConfig> = {
-  // For tests: a few thousand parameters, every kind of block present.
-  tiny: {preset: 'tiny', channels: 4, blocks: [1], bottleneckBlocks: 1, attention: [true, true], heads: [1, 2], window: 4, ffnExpansion: 2},
-  default: {
-    preset: 'default',
-    channels: 24,
-    blocks: [1, 2],
-    bottleneckBlocks: 2,
-    attention: [false, true, true],
-    heads: [1, 2, 4],
-    window: 8,
-    ffnExpansion: 2,
-  },
+// For tests: a few thousand parameters, every kind of block present.
+const TINY: ModelConfig = {preset: 'tiny', channels: 4, blocks: [1], bottleneckBlocks: 1, attention: [true, true], heads: [1, 2], window: 4, ffnExpansion: 2};
+const DEFAULT: ModelConfig = {
+  preset: 'default',
+  channels: 24,
+  blocks: [1, 2],
+  bottleneckBlocks: 2,
+  attention: [false, true, true],
+  heads: [1, 2, 4],
+  window: 8,
+  ffnExpansion: 2,
+};
+
+export const PRESETS: Record<'tiny' | 'default' | 'large' | 'generic' | 'tiny-generic', ModelConfig> = {
+  tiny: TINY,
+  default: DEFAULT,
+  // The default network with ρ as an input: one model for every anisotropy in its range.
+  generic: {...DEFAULT, preset: 'generic', rhoConditioning: {embedding: 32}},
+  // For tests: the tiny network, ρ-conditioned.
+  'tiny-generic': {...TINY, preset: 'tiny-generic', rhoConditioning: {embedding: 8}},
   large: {
     preset: 'large',
     channels: 32,
@@ -75,6 +89,20 @@ export function ffnHidden(config: ModelConfig, level: number): number {
   return Math.round(levelChannels(config, level) * config.ffnExpansion);
 }
 
+export function isRhoConditioned(config: ModelConfig): boolean {
+  return config.rhoConditioning !== undefined;
+}
+
+/**
+ * The ρ-conditioned twin of a fixed-ρ config (same network, plus conditioning),
+ * for turning a fixed-ρ model into a generic one by fine-tuning (`train --init`).
+ */
+export function conditionedConfig(config: ModelConfig, embedding: number): ModelConfig {
+  if (config.rhoConditioning) return structuredClone(config);
+  const preset = config.preset === 'default' ? 'generic' : `${config.preset}-generic`;
+  return {...structuredClone(config), preset, rhoConditioning: {embedding}};
+}
+
 /** Input height and width must be multiples of this (the network pads and crops). */
 export function sizeMultiple(config: ModelConfig): number {
   const k = levelCount(config);
@@ -95,6 +123,8 @@ export function validateConfig(config: ModelConfig): void {
   config.heads.forEach((h, level) => {
     if (levelChannels(config, level) % h !== 0) problems.push(`level ${level}: ${levelChannels(config, level)} channels not divisible by ${h} heads`);
   });
+  const embedding = config.rhoConditioning?.embedding;
+  if (embedding !== undefined && !(Number.isInteger(embedding) && embedding >= 1)) problems.push(`rhoConditioning.embedding must be a positive integer, got ${embedding}`);
   if (problems.length) throw new Error(`invalid model config: ${problems.join('; ')}`);
 }
 

@@ -16,7 +16,8 @@ export interface ForwardMemory {
 async function peakBytes(model: IsotropicModel, side: number): Promise<number> {
   const x = tf.zeros([1, side, side, 1]) as tf.Tensor4D;
   const before = tf.memory().numBytes;
-  const info = await tf.profile(() => predict(model, x));
+  // Any ρ the model serves: the conditioning costs the same at every one.
+  const info = await tf.profile(() => predict(model, x, model.metadata.rhoRange?.[0] ?? model.metadata.rho));
   tf.dispose([x, info.result as tf.Tensor]);
   return info.peakBytes - before;
 }

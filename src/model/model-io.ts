@@ -5,7 +5,7 @@
  * (`putHandler`), or any IOHandler (the CLI passes a file-system one).
  */
 import * as tf from '@tensorflow/tfjs';
-import {MODEL_FORMAT, MODEL_FORMAT_VERSION, type IsotropicModel, type ModelMetadata} from './model.ts';
+import {MODEL_FORMAT, MODEL_FORMAT_VERSION, checkRhoRange, modelKind, type IsotropicModel, type ModelMetadata} from './model.ts';
 import {validateConfig} from './config.ts';
 import type {Params} from './params.ts';
 import {isHttpUrl} from '../util/url.ts';
@@ -68,6 +68,10 @@ export async function modelFromArtifacts(artifacts: tf.io.ModelArtifacts): Promi
     throw new Error(`model file format version ${topology.formatVersion} is newer than this viewer supports (${MODEL_FORMAT_VERSION})`);
   }
   validateConfig(metadata.config);
+  const kind = modelKind(metadata.config);
+  if ((metadata.kind ?? 'fixed-rho') !== kind) throw new Error(`model file says it is a ${metadata.kind} model, but its network is ${kind}`);
+  metadata.kind = kind;
+  if (kind === 'rho-conditioned') checkRhoRange(metadata.rhoRange);
   if (!artifacts.weightSpecs || !artifacts.weightData) throw new Error('model file has no weights');
   // The hash covers config and every weight byte: a model.json beside other weights (an interrupted save) is caught here.
   const weightData = weightBytes(artifacts);

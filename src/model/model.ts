@@ -3,9 +3,9 @@
  * was trained for. Metadata travels with the weights in the model file.
  */
 import * as tf from '@tensorflow/tfjs';
-import {validateConfig, type ModelConfig} from './config.ts';
+import {isRhoConditioned, validateConfig, type ModelConfig} from './config.ts';
 import {createParams, disposeParams, type Params} from './params.ts';
-import {forward, forwardInSteps} from './network.ts';
+import {forward, forwardInSteps, type PlaneRho} from './network.ts';
 
 export const MODEL_FORMAT = 'ng-isotropic/a2i-3dem';
 export const MODEL_FORMAT_VERSION = 1;
@@ -16,10 +16,20 @@ export interface Normalisation {
   std: number;
 }
 
+/**
+ * 'fixed-rho': the paper's per-dataset network, serving the ρ it was trained for
+ * (± 2 %). 'rho-conditioned': ρ is an input; serves any ρ in `rhoRange`.
+ */
+export type ModelKind = 'fixed-rho' | 'rho-conditioned';
+
 export interface ModelMetadata {
+  /** Absent in older files: 'fixed-rho'. Always matches the config (config.rhoConditioning). */
+  kind?: ModelKind;
   config: ModelConfig;
-  /** z spacing / lateral spacing of the data it was trained on. */
+  /** z spacing / lateral spacing of the data it was trained on (a generic model's training planes may be isotropic: 1). */
   rho: number;
+  /** A ρ-conditioned model's range of ρ, [min, max]: trained on it, served for it. */
+  rhoRange?: [number, number];
   /** How inputs were interpolated back to full size in training; inference must do the same. Default cubic. */
   interpolation?: 'cubic' | 'linear';
   voxelSize?: {x: number; y: number; z: number; unit: string};
@@ -37,6 +47,13 @@ export interface ModelMetadata {
    */
   fineTunedFrom?: {versionHash: string; steps: number};
   valPsnr?: number;
+  /**
+   * The no-reference axial measure (src/metrics/axial-detail.ts) of the network on
+   * real axial planes of the training data, at the end of training; and of
+   * interpolation alone on the same planes. Absent when the data has no axial
+   * planes to measure (ρ < 1.5).
+   */
+  axialDetail?: {network: number; interpolated: number};
   /** Short hash of config and weights: which model a view or a volume was made with. */
   versionHash?: string;
   createdAt?: string;
@@ -47,19 +64,46 @@ export interface IsotropicModel {
   params: Params;
 }
 
-export function createModel(metadata: Omit<ModelMetadata, 'steps'> & {steps?: number}, seed = 1): IsotropicModel {
+export function createModel(metadata: Omit<ModelMetadata, 'steps' | 'kind'> & {steps?: number}, seed = 1): IsotropicModel {
   validateConfig(metadata.config);
-  return {metadata: {steps: 0, ...metadata}, params: createParams(metadata.config, seed)};
+  const kind = modelKind(metadata.config);
+  if (kind === 'rho-conditioned') checkRhoRange(metadata.rhoRange);
+  return {metadata: {kind, steps: 0, ...metadata}, params: createParams(metadata.config, seed)};
 }
 
-/** Super-resolves normalised planes [B, H, W, 1] (H = the upsampled axis). */
-export function predict(model: IsotropicModel, planes: tf.Tensor4D): tf.Tensor4D {
-  return forward(model.params, model.metadata.config, planes);
+export function modelKind(config: ModelConfig): ModelKind {
+  return isRhoConditioned(config) ? 'rho-conditioned' : 'fixed-rho';
+}
+
+export function checkRhoRange(range: readonly number[] | undefined): asserts range is [number, number] {
+  if (!range || range.length !== 2 || !(range[0] >= 1 && range[1] >= range[0] && Number.isFinite(range[1]))) {
+    throw new Error(`a ρ-conditioned model needs a ρ range [min, max] with 1 ≤ min ≤ max, got ${JSON.stringify(range)}`);
+  }
+}
+
+/**
+ * Super-resolves normalised planes [B, H, W, 1] (H = the upsampled axis), interpolated
+ * from sections ρ apart: a ρ-conditioned model needs `rho` (one, or one per plane).
+ */
+export function predict(model: IsotropicModel, planes: tf.Tensor4D, rho?: PlaneRho): tf.Tensor4D {
+  return forward(model.params, model.metadata.config, planes, rho);
 }
 
 /** `predict`, awaiting `between()` after each network block (network.ts, forwardInSteps). */
-export function predictInSteps(model: IsotropicModel, planes: tf.Tensor4D, between: () => Promise<void>): Promise<tf.Tensor4D> {
-  return forwardInSteps(model.params, model.metadata.config, planes, between);
+export function predictInSteps(model: IsotropicModel, planes: tf.Tensor4D, between: () => Promise<void>, rho?: PlaneRho): Promise<tf.Tensor4D> {
+  return forwardInSteps(model.params, model.metadata.config, planes, between, rho);
+}
+
+/** The ρ the model serves: its range, or its training ρ ± 2 % (voxel sizes are often rounded in metadata). */
+export function servedRhoRange(metadata: ModelMetadata): [number, number] {
+  if (metadata.kind === 'rho-conditioned' && metadata.rhoRange) return [metadata.rhoRange[0] / 1.02, metadata.rhoRange[1] * 1.02];
+  return [metadata.rho / 1.02, metadata.rho * 1.02];
+}
+
+/** Whether the model serves data of anisotropy ρ. */
+export function servesRho(metadata: ModelMetadata, rho: number): boolean {
+  const [lo, hi] = servedRhoRange(metadata);
+  return rho >= lo && rho <= hi;
 }
 
 export function disposeModel(model: IsotropicModel): void {
@@ -67,12 +111,19 @@ export function disposeModel(model: IsotropicModel): void {
 }
 
 /**
- * Throws a clear error when a model does not fit the data it is asked to serve.
- * ρ may differ by 2 % (voxel sizes are often rounded in metadata).
+ * Throws a clear error when a model does not fit the data it is asked to serve:
+ * a fixed-ρ model's ρ may differ by 2 % (voxel sizes are often rounded in
+ * metadata), a ρ-conditioned model's range likewise.
  */
 export function checkModelFits(metadata: ModelMetadata, data: {rho: number; channels?: number; dtype?: string; name?: string}): void {
   const what = data.name ? `the data "${data.name}"` : 'the data';
-  if (Math.abs(metadata.rho - data.rho) / data.rho > 0.02) {
+  if (!servesRho(metadata, data.rho)) {
+    if (metadata.kind === 'rho-conditioned' && metadata.rhoRange) {
+      const [lo, hi] = metadata.rhoRange;
+      throw new Error(
+        `model serves anisotropies ρ = ${fmt(lo)}–${fmt(hi)} (z spacing / lateral spacing), but ${what} has ρ = ${fmt(data.rho)}: train a model on this data`,
+      );
+    }
     throw new Error(
       `model was trained for an anisotropy of ρ = ${fmt(metadata.rho)} (z spacing / lateral spacing), but ${what} has ρ = ${fmt(data.rho)}: train a model on this data`,
     );

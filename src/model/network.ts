@@ -3,17 +3,22 @@
  * [B, H, W, 1] (normalised intensities; H is the upsampled axis); output: the
  * same shape, the input plus a predicted residual. Any H×W works: the input is
  * padded (mirror) to a multiple of `sizeMultiple(config)` and the output cropped.
+ *
+ * `rho`: the anisotropy the planes were interpolated from, one for all or one per
+ * plane; a ρ-conditioned network needs it, a fixed-ρ one ignores it.
  */
 import * as tf from '@tensorflow/tfjs';
 import {levelCount, sizeMultiple, type ModelConfig} from './config.ts';
-import {conv, upsample, vitBlock} from './blocks.ts';
-import type {Params} from './params.ts';
+import {conv, film, gelu, upsample, vitBlock} from './blocks.ts';
+import {RHO_FEATURES, type Params} from './params.ts';
 import {mirrorIndex} from '../resample/interpolate.ts';
 
-export function forward(params: Params, config: ModelConfig, input: tf.Tensor4D): tf.Tensor4D {
+export type PlaneRho = number | ArrayLike<number>;
+
+export function forward(params: Params, config: ModelConfig, input: tf.Tensor4D, rho?: PlaneRho): tf.Tensor4D {
   return tf.tidy(() => {
     const {padded, crop} = padToMultiple(config, input);
-    const steps = unetSteps(params, config, padded, INSIDE_TIDY);
+    const steps = unetSteps(params, config, padded, rhoEmbedding(params, config, input.shape[0], rho), INSIDE_TIDY);
     let next = steps.next();
     while (!next.done) next = steps.next();
     return tf.add(input, crop(next.value)) as tf.Tensor4D;
@@ -27,14 +32,21 @@ export function forward(params: Params, config: ModelConfig, input: tf.Tensor4D)
  * messages and more urgent work run in between. Not for training: the
  * intermediate tensors are released as the pass goes.
  */
-export async function forwardInSteps(params: Params, config: ModelConfig, input: tf.Tensor4D, between: () => Promise<void>): Promise<tf.Tensor4D> {
+export async function forwardInSteps(
+  params: Params,
+  config: ModelConfig,
+  input: tf.Tensor4D,
+  between: () => Promise<void>,
+  rho?: PlaneRho,
+): Promise<tf.Tensor4D> {
   let crop!: (out: tf.Tensor4D) => tf.Tensor4D;
   const padded = tf.tidy(() => {
     const p = padToMultiple(config, input);
     crop = p.crop;
     return p.padded;
   });
-  const steps = unetSteps(params, config, padded, MANAGED);
+  const embedding = tf.tidy(() => rhoEmbedding(params, config, input.shape[0], rho));
+  const steps = unetSteps(params, config, padded, embedding, MANAGED);
   try {
     let next = steps.next();
     while (!next.done) {
@@ -50,7 +62,33 @@ export async function forwardInSteps(params: Params, config: ModelConfig, input:
   } finally {
     await steps.return(undefined as never); // releases what an abort left
     if (padded !== input) padded.dispose();
+    embedding?.dispose();
   }
+}
+
+/**
+ * log ρ as the features the conditioning MLP reads: t = log₂ρ/2 − 1 (0 at ρ = 4,
+ * ±0.5 at ρ = 2 and 8), t², t³. [B, RHO_FEATURES]
+ */
+export function rhoFeatures(rho: ArrayLike<number>): tf.Tensor2D {
+  const data = new Float32Array(rho.length * RHO_FEATURES);
+  for (let i = 0; i < rho.length; i++) {
+    if (!(rho[i] > 0 && Number.isFinite(rho[i]))) throw new RangeError(`ρ must be a positive number, got ${rho[i]}`);
+    const t = Math.log2(rho[i]) / 2 - 1;
+    data.set([t, t * t, t * t * t], i * RHO_FEATURES);
+  }
+  return tf.tensor2d(data, [rho.length, RHO_FEATURES]);
+}
+
+/** The ρ embedding [B, E] of a conditioned network (undefined for a fixed-ρ one). */
+function rhoEmbedding(params: Params, config: ModelConfig, batch: number, rho: PlaneRho | undefined): tf.Tensor2D | undefined {
+  if (!config.rhoConditioning) return undefined;
+  if (rho === undefined) throw new Error('this ρ-conditioned model needs the anisotropy ρ of its input planes');
+  const perPlane = typeof rho === 'number' ? new Array<number>(batch).fill(rho) : rho;
+  if (perPlane.length !== batch) throw new RangeError(`${perPlane.length} values of ρ for ${batch} planes`);
+  const w = params.get('rho.embed.w'), b = params.get('rho.embed.b');
+  if (!w || !b) throw new Error('missing weight rho.embed');
+  return gelu(tf.add(tf.matMul(rhoFeatures(perPlane), w as tf.Tensor2D), b)) as tf.Tensor2D;
 }
 
 /** Mirror-pads H and W to the network's size multiple; `crop` undoes it on the output. */
@@ -76,12 +114,21 @@ const INSIDE_TIDY: TensorScope = {run: (f) => f(), release: () => {}};
 const MANAGED: TensorScope = {run: (f) => tf.tidy(f), release: (t) => t.dispose()};
 
 /** The U-Net, one block per step; returns the projection's output (the residual, padded). */
-function* unetSteps(params: Params, config: ModelConfig, x: tf.Tensor4D, scope: TensorScope): Generator<void, tf.Tensor4D> {
+function* unetSteps(
+  params: Params,
+  config: ModelConfig,
+  x: tf.Tensor4D,
+  rhoEmbedding: tf.Tensor2D | undefined,
+  scope: TensorScope,
+): Generator<void, tf.Tensor4D> {
   const k = levelCount(config);
   const block = (name: string, y: tf.Tensor4D, level: number) =>
-    vitBlock(params, name, y, {attention: config.attention[level], window: config.window, heads: config.heads[level]});
+    vitBlock(params, name, y, {attention: config.attention[level], window: config.window, heads: config.heads[level], rhoEmbedding});
 
-  const stem = scope.run(() => conv(params, 'stem', x)); // [B, H, W, C]
+  const stem = scope.run(() => {
+    const features = conv(params, 'stem', x); // [B, H, W, C]
+    return rhoEmbedding ? film(params, 'stem.film', features, rhoEmbedding) : features;
+  });
   const skips: tf.Tensor4D[] = [];
   let y = stem;
   const held = () => [stem, ...skips];

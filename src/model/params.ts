@@ -70,12 +70,38 @@ function addBlock(b: ParamBuilder, name: string, config: ModelConfig, level: num
   b.add(`${name}.glen.dw.w`, [3, 3, hidden, 1], 'he', 9);
   b.add(`${name}.glen.dw.b`, [hidden], 'zeros');
   b.linear(`${name}.glen.proj`, hidden, c);
+  if (config.rhoConditioning) addFilm(b, name, config, c);
+}
+
+/** Scale and shift of `c` channels from the ρ embedding; zero at first, so the modulation starts as the identity. */
+function addFilm(b: ParamBuilder, name: string, config: ModelConfig, c: number): void {
+  b.add(`${name}.film.w`, [config.rhoConditioning!.embedding, 2 * c], 'zeros');
+}
+
+/** Number of log-ρ features the conditioning MLP reads (network.ts, rhoFeatures). */
+export const RHO_FEATURES = 3;
+
+/**
+ * Adds the ρ-conditioning weights a conditioned config needs and `params` lacks,
+ * at their initial values (the modulation starts as the identity): a fixed-ρ
+ * model's weights become a generic model's that computes the same at first.
+ */
+export function addConditioningParams(params: Params, config: ModelConfig, seed = 1): void {
+  for (const [name, v] of createParams(config, seed)) {
+    if (params.has(name)) v.dispose();
+    else params.set(name, v);
+  }
 }
 
 export function createParams(config: ModelConfig, seed = 1): Params {
   const b = new ParamBuilder(seed);
   const k = levelCount(config);
   b.conv('stem', 3, 1, config.channels);
+  if (config.rhoConditioning) {
+    b.add('rho.embed.w', [RHO_FEATURES, config.rhoConditioning.embedding], 'he', RHO_FEATURES);
+    b.add('rho.embed.b', [config.rhoConditioning.embedding], 'zeros');
+    addFilm(b, 'stem', config, config.channels);
+  }
   for (let level = 0; level < k; level++) {
     for (let i = 0; i < config.blocks[level]; i++) addBlock(b, `enc${level}.block${i}`, config, level);
     b.conv(`down${level}`, 2, levelChannels(config, level), levelChannels(config, level + 1));

@@ -10,8 +10,10 @@
 import * as tf from '@tensorflow/tfjs';
 import {dtypeRange} from '../chunk/dtype.ts';
 import type {Vec3} from '../io/ngff.ts';
-import {DEFAULT_PRESET, presetConfig} from '../model/config.ts';
-import {checkModelFits, createModel, disposeModel, type IsotropicModel, type ModelMetadata} from '../model/model.ts';
+import {DEFAULT_PRESET, conditionedConfig, isRhoConditioned, presetConfig} from '../model/config.ts';
+import {checkModelFits, checkRhoRange, createModel, disposeModel, type IsotropicModel, type ModelMetadata} from '../model/model.ts';
+import {addConditioningParams} from '../model/params.ts';
+import {MIN_NETWORK_RHO} from '../model/generic.ts';
 import {modelArtifacts, type LoadedModel} from '../model/model-io.ts';
 import type {InterpolationMethod} from '../resample/interpolate.ts';
 import {computeNormalisation, type TrainingVolume} from './data.ts';
@@ -44,7 +46,16 @@ export interface PrepareTrainingOptions {
    * (cubic if it has none). A resumed checkpoint keeps its own: another one throws.
    */
   interpolation?: InterpolationMethod;
+  /**
+   * A ρ-conditioned model's range (default DEFAULT_RHO_RANGE for a new one, the
+   * init model's when fine-tuning one). With a ρ-conditioned preset and a fixed-ρ
+   * init model, that model becomes a conditioned one (same weights, conditioning added).
+   */
+  rhoRange?: [number, number];
 }
+
+/** What a new ρ-conditioned model is trained for: pyramid levels of public EM volumes (FAFB 10, 5, 2.5; H01 8.25). */
+export const DEFAULT_RHO_RANGE: [number, number] = [2, 12];
 
 /**
  * Where the training data comes from (src/train/region.ts): a whole input volume
@@ -63,14 +74,29 @@ export interface TrainingSource {
 export async function prepareTraining(vol: TrainingSource, opts: PrepareTrainingOptions): Promise<TrainingSession> {
   const {rho, unit} = vol;
   const fits = {rho, dtype: vol.dtype, channels: 1, name: opts.trainingData};
-  const init = opts.initFrom ? await initialModel(opts.initFrom, opts.preset, (m) => checkModelFits(m, fits)) : undefined;
+  const refuseIsotropic = () => {
+    if (rho < MIN_NETWORK_RHO) {
+      throw new Error(
+        `${opts.trainingData} is isotropic already (ρ = ${rho.toFixed(3)}): a fixed-ρ model learns its data's anisotropy; train a ρ-conditioned one (preset generic) on its lateral planes`,
+      );
+    }
+  };
+  const checkFitsOf = (m: ModelMetadata) => {
+    if (m.kind !== 'rho-conditioned') {
+      refuseIsotropic();
+      return checkModelFits(m, fits);
+    }
+    // A conditioned model trains at the ρ of its range whatever the data's: only data type and channels must fit.
+    checkModelFits({...m, kind: 'fixed-rho', rho}, fits);
+  };
+  const init = opts.initFrom ? await initialModel(opts.initFrom, opts.preset, opts.rhoRange, checkFitsOf) : undefined;
   let volume: TrainingVolume;
   try {
     const {data, shape} = await vol.read();
     volume = {data, shape, rho, dtype: vol.dtype, dataRange: dtypeRange(vol.dtype), name: opts.trainingData};
     if (opts.resumeFrom) {
       const resumed = opts.resumeFrom.model;
-      checkModelFits(resumed.metadata, fits);
+      checkFitsOf(resumed.metadata);
       if (init && resumed.metadata.fineTunedFrom?.versionHash !== init.hash) {
         const from = resumed.metadata.fineTunedFrom ? `was fine-tuned from ${resumed.metadata.fineTunedFrom.versionHash}` : 'was not fine-tuned from a model';
         throw new Error(`the checkpoint ${from}, not from the init model ${init.hash}`);
@@ -93,8 +119,10 @@ export async function prepareTraining(vol: TrainingSource, opts: PrepareTraining
   if (init) {
     const m = init.model;
     m.metadata = {
+      kind: m.metadata.kind,
       config: m.metadata.config,
       rho,
+      ...(m.metadata.kind === 'rho-conditioned' ? {rhoRange: opts.rhoRange ?? m.metadata.rhoRange} : {}),
       interpolation: opts.interpolation ?? m.metadata.interpolation ?? 'cubic',
       voxelSize,
       // The weights were learnt for this normalisation: keep it.
@@ -107,10 +135,15 @@ export async function prepareTraining(vol: TrainingSource, opts: PrepareTraining
     };
     return {model: m, volume, optimizerState: {}};
   }
+  const config = presetConfig(opts.preset ?? DEFAULT_PRESET);
+  const conditioned = isRhoConditioned(config);
+  if (!conditioned && opts.rhoRange) throw new Error(`a ρ range is for ρ-conditioned models: preset "${config.preset}" is a fixed-ρ network`);
+  if (!conditioned) refuseIsotropic();
   const model = createModel(
     {
-      config: presetConfig(opts.preset ?? DEFAULT_PRESET),
+      config,
       rho,
+      ...(conditioned ? {rhoRange: opts.rhoRange ?? DEFAULT_RHO_RANGE} : {}),
       voxelSize,
       normalisation: computeNormalisation(volume.data),
       dtype: vol.dtype,
@@ -124,22 +157,36 @@ export async function prepareTraining(vol: TrainingSource, opts: PrepareTraining
   return {model, volume, optimizerState: {}};
 }
 
-/** Checks the init model against the data and the requested preset; disposes it (and its optimizer state) on failure. */
+/**
+ * Checks the init model against the data and the requested preset; disposes it (and its
+ * optimizer state) on failure. A ρ-conditioned preset naming a fixed-ρ init model's
+ * network with conditioning added (default → generic) turns that model into one.
+ */
 async function initialModel(
   loaded: LoadedModel,
   preset: string | undefined,
+  rhoRange: [number, number] | undefined,
   checkFits: (m: ModelMetadata) => void,
 ): Promise<{model: IsotropicModel; hash: string}> {
   const {model, extra} = loaded;
   tf.dispose(Object.values(extra));
   try {
     const own = model.metadata.config.preset;
-    if (preset !== undefined && preset !== own) {
-      throw new Error(`preset "${preset}" conflicts with the init model, a "${own}" model: fine-tuning keeps the init model's network (leave the preset out)`);
-    }
-    checkFits(model.metadata);
-    // A model saved without a hash gets one now (modelArtifacts computes and stores it).
+    // The hash of the model as loaded (a model saved without one gets it now: modelArtifacts computes and stores it).
     const hash = model.metadata.versionHash ?? (await modelArtifacts(model), model.metadata.versionHash!);
+    if (preset !== undefined && preset !== own) {
+      const wanted = presetConfig(preset);
+      const upgraded =
+        model.metadata.kind !== 'rho-conditioned' && wanted.rhoConditioning ? conditionedConfig(model.metadata.config, wanted.rhoConditioning.embedding) : undefined;
+      if (!upgraded || JSON.stringify(upgraded) !== JSON.stringify(wanted)) {
+        throw new Error(`preset "${preset}" conflicts with the init model, a "${own}" model: fine-tuning keeps the init model's network (leave the preset out)`);
+      }
+      addConditioningParams(model.params, wanted);
+      model.metadata = {...model.metadata, kind: 'rho-conditioned', config: wanted, rhoRange: rhoRange ?? DEFAULT_RHO_RANGE};
+    }
+    if (model.metadata.kind === 'rho-conditioned') checkRhoRange(rhoRange ?? model.metadata.rhoRange);
+    else if (rhoRange) throw new Error(`a ρ range is for ρ-conditioned models: the init model is a fixed-ρ "${own}" model`);
+    checkFits(model.metadata);
     return {model, hash};
   } catch (e) {
     disposeModel(model);

@@ -6,7 +6,8 @@
  * saved form from checkpoint-codec.ts.
  *
  * The loop reads the model's metadata and writes only `metadata.steps` (the
- * run's bookkeeping, advanced after every step). The interpolation the network
+ * run's bookkeeping, advanced after every step); recordMeasures() adds the last
+ * validation figures when the caller saves the model. The interpolation the network
  * is trained against is the model's own (`metadata.interpolation`, decided where
  * the model is created: session.ts prepareTraining).
  *
@@ -22,10 +23,13 @@ import {TrainingData, type PatchDegradation} from './training-data.ts';
 import {learningRateAt} from './schedule.ts';
 import {encodeOptimizerState, restoreOptimizerState} from './checkpoint-codec.ts';
 import type {RunState} from './run-state.ts';
+import {AxialProbe} from './axial-probe.ts';
 
 export interface TrainOptions {
   /** Steps of this run (a fine-tuned model's init steps not counted). */
   steps: number;
+  /** Wall time after which the run ends as done, with the steps it reached (fine-tuning "for 10 minutes"); none by default. */
+  timeLimitSeconds?: number;
   batchSize: number;
   patchSize: number;
   learningRate: number;
@@ -79,6 +83,13 @@ export interface TrainProgress {
   valPsnrInterpolated?: number;
   /** Mean absolute error on the held-out patches (normalised units, like `l1`), when measured. */
   valL1?: number;
+  /**
+   * With the validation, where the data has real axial planes (ρ ≥ 1.5): the share of
+   * lateral fine detail the network shows along z on a few of them (axial-probe.ts),
+   * and interpolation's on the same planes.
+   */
+  axialDetail?: number;
+  axialDetailInterpolated?: number;
   stepsPerSecond: number;
   etaSeconds: number;
   elapsedSeconds: number;
@@ -100,6 +111,7 @@ export class Trainer {
   private readonly optimizer: tf.AdamOptimizer;
   private readonly variables: tf.Variable[];
   private readonly data: TrainingData;
+  private readonly axialProbe?: AxialProbe;
   /** Steps of this run so far (metadata.steps less the init model's steps when fine-tuning). */
   private step = 0;
   private readonly baseStep: number;
@@ -108,6 +120,8 @@ export class Trainer {
   private state: RunState = 'starting';
   private resumeWaiter?: () => void;
   lastValPsnr?: number;
+  /** The last axial detail measured, beside interpolation's (absent where the data has no axial planes to probe). */
+  lastAxialDetail?: {network: number; interpolated: number};
 
   /** Throws when `options.degrade.method` differs from the model's interpolation; leaves the model as it is. */
   constructor(
@@ -125,8 +139,10 @@ export class Trainer {
       );
     }
     const merged = {...DEFAULT_TRAIN_OPTIONS, ...options, degrade: {...DEFAULT_TRAIN_OPTIONS.degrade, ...options.degrade, method}};
-    this.data = new TrainingData(volume, model.metadata.normalisation, merged);
+    const rhoRange = model.metadata.kind === 'rho-conditioned' ? model.metadata.rhoRange : undefined;
+    this.data = new TrainingData(volume, model.metadata.normalisation, merged, rhoRange);
     this.options = {...merged, degrade: this.data.degrade};
+    this.axialProbe = AxialProbe.of(volume, method);
     this.optimizer = tf.train.adam(this.options.learningRate);
     this.variables = [...model.params.values()];
     this.baseStep = model.metadata.fineTunedFrom?.steps ?? 0;
@@ -193,7 +209,10 @@ export class Trainer {
         const losses = await this.trainStep();
         this.step++;
         this.model.metadata.steps = this.baseStep + this.step;
-        const validate = this.step % validateEvery === 0 || this.step === steps;
+        const {timeLimitSeconds} = this.options;
+        // The time limit counts this run's wall time; its last step is validated like the last of `steps`.
+        const timeUp = timeLimitSeconds !== undefined && (performance.now() - started) / 1000 >= timeLimitSeconds;
+        const validate = this.step % validateEvery === 0 || this.step === steps || timeUp;
         const val = validate ? await this.validate() : undefined;
         const elapsed = (performance.now() - started) / 1000;
         const rate = (this.step - startStep) / elapsed;
@@ -205,12 +224,15 @@ export class Trainer {
           valPsnr: val?.psnr,
           valPsnrInterpolated: val?.interpolated,
           valL1: val?.l1,
+          axialDetail: val?.axialDetail,
+          axialDetailInterpolated: val?.axialDetail === undefined ? undefined : this.axialProbe!.interpolated,
           stepsPerSecond: rate,
           etaSeconds: (steps - this.step) / rate,
           elapsedSeconds: elapsed,
         });
-        if (this.step % checkpointEvery === 0 || this.step === steps) await this.checkpoint();
+        if (this.step % checkpointEvery === 0 || this.step === steps || timeUp) await this.checkpoint();
         await this.hooks.afterStep?.(this.step);
+        if (timeUp) break;
         await yieldToEventLoop();
       }
       if (this.status !== 'stopped' || this.step >= steps) this.state = 'done';
@@ -224,7 +246,7 @@ export class Trainer {
 
   private async trainStep(): Promise<{loss: number; l1: number; pdl: number}> {
     const {batchSize, patchSize, alpha} = this.options;
-    const {input, target} = this.data.batch(this.baseStep + this.step);
+    const {input, target, rho} = this.data.batch(this.baseStep + this.step);
     (this.optimizer as unknown as {learningRate: number}).learningRate = learningRateAt(this.step, this.options);
     const x = tf.tensor4d(input, [batchSize, patchSize, patchSize, 1]);
     const y = tf.tensor4d(target, [batchSize, patchSize, patchSize, 1]);
@@ -232,7 +254,7 @@ export class Trainer {
     let grads: tf.NamedTensorMap = {};
     try {
       const computed = this.optimizer.computeGradients(() => {
-        const {total, l1, pdl} = a2iLoss(predict(this.model, x), y, alpha);
+        const {total, l1, pdl} = a2iLoss(predict(this.model, x, rho), y, alpha);
         parts = tf.keep(tf.stack([total, l1, pdl]));
         return total;
       }, this.variables);
@@ -248,11 +270,23 @@ export class Trainer {
     }
   }
 
-  /** PSNR on fixed held-out patches, in the data's own intensity range (also kept as lastValPsnr). */
-  async validate(): Promise<{psnr: number; interpolated: number; l1: number}> {
+  /**
+   * PSNR on fixed held-out patches, in the data's own intensity range (also kept as
+   * lastValPsnr), and the axial detail on the probe planes where there are some.
+   */
+  async validate(): Promise<{psnr: number; interpolated: number; l1: number; axialDetail?: number}> {
     const result = await this.data.validate(this.model, this.options.batchSize);
     this.lastValPsnr = result.psnr;
-    return result;
+    if (!this.axialProbe) return result;
+    const axialDetail = await this.axialProbe.measure(this.model);
+    this.lastAxialDetail = {network: axialDetail, interpolated: this.axialProbe.interpolated};
+    return {...result, axialDetail};
+  }
+
+  /** Writes the last validation PSNR and axial detail into the model's metadata (before saving it). */
+  recordMeasures(): void {
+    if (this.lastValPsnr !== undefined) this.model.metadata.valPsnr = this.lastValPsnr;
+    if (this.lastAxialDetail) this.model.metadata.axialDetail = this.lastAxialDetail;
   }
 
   /**

@@ -16,6 +16,7 @@ import type {DegradeOptions} from '../degrade/degrade.ts';
 import {lateralNoiseSigma, matchedSectionNoise} from '../degrade/noise-estimate.ts';
 import {predict, type IsotropicModel, type Normalisation} from '../model/model.ts';
 import {splitPlanes, type PlaneSplit, type TrainingVolume} from './data.ts';
+import {rhoSampling, type RhoSampling} from './rho-sampling.ts';
 
 export type PatchDegradation = Omit<DegradeOptions, 'rho' | 'phase'>;
 
@@ -33,11 +34,14 @@ export interface TrainingDataOptions {
 export interface PatchPairs {
   input: Float32Array;
   target: Float32Array;
+  /** The ρ each patch was degraded at. */
+  rho: Float32Array;
 }
 
 interface ValidationSet {
   input: tf.Tensor4D;
   target: tf.Tensor4D;
+  rho: Float32Array;
   interpolatedPsnr: number;
 }
 
@@ -46,6 +50,7 @@ export class TrainingData {
   readonly degrade: PatchDegradation;
   private readonly split: PlaneSplit;
   private readonly normalise: (v: number) => number;
+  private readonly rho: RhoSampling;
   private validationSet?: ValidationSet;
 
   constructor(
@@ -53,8 +58,11 @@ export class TrainingData {
     /** The model's: patches are normalised with it, and PSNR measured in the data's range through it. */
     private readonly normalisation: Normalisation,
     private readonly options: TrainingDataOptions,
+    /** A ρ-conditioned model's range: patches are degraded at ρ drawn from it (rho-sampling.ts). */
+    rhoRange?: readonly [number, number],
   ) {
     this.split = splitPlanes(volume);
+    this.rho = rhoSampling(volume.rho, rhoRange);
     const {mean, std} = normalisation;
     this.normalise = (v) => (v - mean) / std;
     const degrade = {...options.degrade};
@@ -73,9 +81,10 @@ export class TrainingData {
     const {batchSize, patchSize, seed} = this.options;
     const rng = new Random(seed * 1_000_003 + dataStep);
     const [, ny, nx] = this.split.train.shape;
-    const margin = degradeMargin(this.volume.rho, patchSize, [ny, nx]);
+    const margin = degradeMargin(this.rho.max, patchSize, [ny, nx]);
     const gt = sampleLateralPatches(this.split.train, batchSize, patchSize, rng, this.normalise, margin);
-    return makeTrainingPairs(gt, batchSize, patchSize, {...this.degrade, rho: this.volume.rho}, rng, margin);
+    const rho = Float32Array.from({length: batchSize}, () => this.rho.draw(rng));
+    return {...makeTrainingPairs(gt, batchSize, patchSize, (p) => ({...this.degrade, rho: rho[p]}), rng, margin), rho};
   }
 
   /** PSNR (dB, in the data's own range) and mean absolute error (normalised) of the model on the held-out patches, `batchSize` at a time. */
@@ -89,7 +98,7 @@ export class TrainingData {
       const part = tf.tidy(() => {
         const x = tf.slice(set.input, [i, 0, 0, 0], [size, -1, -1, -1]);
         const y = tf.slice(set.target, [i, 0, 0, 0], [size, -1, -1, -1]);
-        const diff = tf.sub(predict(model, x), y);
+        const diff = tf.sub(predict(model, x, set.rho.subarray(i, i + size)), y);
         return tf.stack([tf.sum(tf.square(diff)), tf.sum(tf.abs(diff))]);
       });
       const [sq, abs] = await part.data();
@@ -112,7 +121,7 @@ export class TrainingData {
     const images = tf.tidy(() => {
       const x = tf.slice(set.input, [0, 0, 0, 0], [1, -1, -1, -1]);
       const y = tf.slice(set.target, [0, 0, 0, 0], [1, -1, -1, -1]);
-      return tf.add(tf.mul(tf.concat([x, predict(model, x), y]), std), mean);
+      return tf.add(tf.mul(tf.concat([x, predict(model, x, set.rho.subarray(0, 1)), y]), std), mean);
     });
     let data: Float32Array;
     try {
@@ -144,15 +153,17 @@ export class TrainingData {
     const {validationPatches: count, seed} = this.options;
     const [, ny, nx] = this.split.validation.shape;
     const size = Math.min(this.options.patchSize, ny, nx);
-    const margin = degradeMargin(this.volume.rho, size, [ny, nx]);
+    const margin = degradeMargin(this.rho.max, size, [ny, nx]);
     const rng = new Random(seed * 7919 + 17);
     const gt = sampleLateralPatches(this.split.validation, count, size, rng, this.normalise, margin);
-    const {input, target} = makeTrainingPairs(gt, count, size, {...this.degrade, rho: this.volume.rho}, rng, margin);
+    const rho = Float32Array.from({length: count}, (_, i) => this.rho.validation(i));
+    const {input, target} = makeTrainingPairs(gt, count, size, (p) => ({...this.degrade, rho: rho[p]}), rng, margin);
     let sumSq = 0;
     for (let i = 0; i < input.length; i++) sumSq += (input[i] - target[i]) ** 2;
     return {
       input: tf.tensor4d(input, [count, size, size, 1]),
       target: tf.tensor4d(target, [count, size, size, 1]),
+      rho,
       interpolatedPsnr: this.psnrFromMse(sumSq / input.length),
     };
   }

@@ -87,6 +87,9 @@ describe('the training panel', () => {
     assert.match(await text(page, '#ngi-error-settings'), /patch size must be a whole number ≥ 16/);
     assert.equal(await page.locator('#ngi-progress').count(), 0);
 
+    // Fine-tuning the generic model is the default; this run starts a tiny network from scratch.
+    assert.equal(await checked(page, 'ngi-start'), 'generic');
+    await page.check('input[name="ngi-start"][value="scratch"]');
     await page.selectOption('#ngi-preset', 'tiny');
     await setField(page, '#ngi-steps', String(STEPS));
     await setField(page, '#ngi-patch', '16');
@@ -108,6 +111,8 @@ describe('the training panel', () => {
     const loss = await number(page, '.ngi-last-loss');
     assert.ok(Number.isFinite(loss) && loss > 0, `training loss ${loss}`);
     assert.ok(Number.isFinite(await number(page, '.ngi-last-psnr')), 'validation PSNR shown');
+    // Beside it, the no-reference measure on the data's real axial planes, network against interpolation.
+    assert.match(await text(page, '.ngi-last-axial'), /^\d+(\.\d)? % of lateral \(interpolation \d+(\.\d)? %\)$/);
     // While it trains the form is disabled but shows the run's choices, and says them in words.
     assert.equal(await checked(page, 'ngi-region'), 'view');
     assert.equal(await checked(page, 'ngi-start'), 'scratch');

@@ -4,6 +4,7 @@
  * readers and for anyone who wants the number rather than the line.
  */
 import {LitElement, css, html, unsafeCSS} from 'lit';
+import {axialDetailText} from '../../../src/metrics/axial-detail.ts';
 import uPlot from 'uplot';
 import uplotStyles from 'uplot/dist/uPlot.min.css?inline';
 import type {HistoryPoint} from '../protocol.ts';
@@ -32,7 +33,10 @@ export class LossChart extends LitElement {
           ? html`Step <span class="ngi-last-step">${last.step}</span>: training L1 <span class="ngi-last-loss">${last.l1.toFixed(4)}</span>${lastVal
                 ? html`; validation L1 <span class="ngi-last-val">${lastVal.valL1!.toFixed(4)}</span>, PSNR
                     <span class="ngi-last-psnr">${lastVal.valPsnr!.toFixed(2)}</span> dB (interpolation
-                    ${lastVal.valPsnrInterpolated!.toFixed(2)} dB) at step ${lastVal.step}`
+                    ${lastVal.valPsnrInterpolated!.toFixed(2)} dB) at step ${lastVal.step}${lastVal.axialDetail !== undefined
+                      ? html`; axial detail on real axial planes
+                          <span class="ngi-last-axial">${axialDetailText({network: lastVal.axialDetail, interpolated: lastVal.axialDetailInterpolated!})}</span>`
+                      : ''}`
                 : ''}`
           : 'No steps yet.'}
       </p>

@@ -45,7 +45,9 @@ export class SettingsForm extends LitElement {
       ${this.number('Steps', 'ngi-steps', 'steps')} ${this.number('Patch size', 'ngi-patch', 'patchSize')}
       ${this.number('Batch size', 'ngi-batch', 'batchSize')} ${this.number('Learning rate', 'ngi-lr', 'learningRate', 'any')}
       ${errorLine('settings', this.errors.settings)}
-      <div role="radiogroup" aria-label="Start from">${radio('scratch', 'Start from scratch')} ${radio('current', 'Fine-tune the current model')}</div>
+      <div role="radiogroup" aria-label="Start from">
+        ${radio('generic', 'Fine-tune the generic model')} ${radio('current', 'Fine-tune the current model')} ${radio('scratch', 'Start from scratch')}
+      </div>
       <button id="ngi-start" class="ngi-primary" aria-describedby=${this.errors.start ? 'ngi-error-start' : nothing} @click=${() => emit(this, 'ngi-start')}>Start training</button>
       ${errorLine('start', this.errors.start)}
     </fieldset>`;

@@ -52,7 +52,7 @@ page.ngTrain = async (req) => {
   await trainer.restoreOptimizer(session.optimizerState);
   tf.dispose(Object.values(session.optimizerState));
   const state = await trainer.run();
-  session.model.metadata.valPsnr = trainer.lastValPsnr;
+  trainer.recordMeasures();
   session.model.metadata.createdAt = new Date().toISOString();
   const model = artifactsToJson(await modelArtifacts(session.model));
   trainer.dispose();
