@@ -21,7 +21,7 @@ import type {AnisotropicInput, FormatName, InputSpec} from '../../src/input/type
 import {metresPerUnit} from '../../src/io/units.ts';
 import * as tf from '@tensorflow/tfjs';
 import {checkModelFits, servesRho, type ModelMetadata} from '../../src/model/model.ts';
-import {GENERIC_MODEL_PATH, MIN_NETWORK_RHO} from '../../src/model/generic.ts';
+import {genericModelUrl, MIN_NETWORK_RHO} from '../../src/model/generic.ts';
 import {IsotropicChunkSourceParameters, LAYER_STATUS_RPC_ID, type LayerStatus} from './base.ts';
 import {modelUrlFor, parseSourceUrl, schemeOf, type IsotropicSourceOptions} from '../../src/io/source-url.ts';
 import {readPageSettings} from './page-settings.ts';
@@ -234,7 +234,7 @@ function networkLevels(input: AnisotropicInput, metadata: ModelMetadata): number
 async function resolveModel(options: IsotropicSourceOptions, input: AnisotropicInput, signal: AbortSignal): Promise<ResolvedModel> {
   const own = await resolveNamedModel(options, input, signal);
   if (own.state !== 'none' || options.model !== undefined) return own;
-  const generic = await resolveNamedModel({...options, model: new URL(GENERIC_MODEL_PATH, document.baseURI).href}, input, signal);
+  const generic = await resolveNamedModel({...options, model: genericModelUrl(document.baseURI)}, input, signal);
   if (generic.state !== 'loading') return {...own, reason: `${own.reason}; the generic model: ${generic.error ?? generic.reason}`};
   const [lo, hi] = generic.metadata!.rhoRange ?? [generic.metadata!.rho, generic.metadata!.rho];
   return {...generic, fallback: true, reason: `no model for this dataset: the generic model (ρ ${lo}–${hi}) — fine-tune it on this data from the training panel`};
@@ -271,16 +271,16 @@ async function resolveNamedModel(options: IsotropicSourceOptions, input: Anisotr
   }
   if (!metadata) return {state: 'failed', url, error: `${url} is not an isotropic model file`};
   // The model must serve some level (a fixed-ρ model: the base level); it runs on each one it serves.
-  const served = input.levels[networkLevels(input, metadata)[0] ?? 0];
+  const levels = networkLevels(input, metadata);
   try {
-    checkModelFits(metadata, {rho: served.rho, dtype: input.dtype, channels: 1, name: input.name || options.datasetUrl});
+    checkModelFits(metadata, {rho: input.levels[levels[0] ?? 0].rho, dtype: input.dtype, channels: 1, name: input.name || options.datasetUrl});
   } catch (e) {
     return {state: 'failed', url, error: (e as Error).message};
   }
   if (options.version && metadata.versionHash !== options.version) {
     return {state: 'failed', url, error: `the view asks for model version ${options.version}, but ${url} now holds version ${metadata.versionHash ?? 'unknown'}`};
   }
-  return {state: 'loading', url, version: metadata.versionHash, metadata};
+  return {state: 'loading', url, version: metadata.versionHash, levels, metadata};
 }
 
 /** One provider per input format: `isotropic+<format>://`. */
@@ -299,7 +299,6 @@ export class IsotropicDataSourceProvider implements DataSourceProvider {
     const spec: InputSpec = {location: parsed.datasetUrl, format: this.format, voxel: parsed.voxel, axis: parsed.axis, missing: parsed.missing};
     const {input} = await openInput(spec);
     const {metadata, ...model} = await resolveModel(parsed, input, options.signal);
-    if (model.state === 'loading') model.levels = networkLevels(input, metadata!);
     const runnable = model.state === 'loading' ? {url: model.url, version: model.version, levels: model.levels} : {};
     const status = new LayerStatusDisplay(`${this.scheme}://${options.providerUrl}`, model);
     const volume = new IsotropicMultiscaleVolumeChunkSource(options.registry.chunkManager, input, spec, parsed, runnable, status);

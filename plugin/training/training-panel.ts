@@ -26,7 +26,7 @@ import './views/loss-chart.ts';
 import './views/model-actions.ts';
 import './views/stored-runs.ts';
 import './views/kept-models.ts';
-import {GENERIC_MODEL_PATH} from '../../src/model/generic.ts';
+import {genericModelUrl} from '../../src/model/generic.ts';
 
 export class TrainingPanel extends LitElement {
   static override styles = [panelStyles, css`:host { padding: 6px 8px; overflow-y: auto; height: 100%; box-sizing: border-box; }`];
@@ -107,7 +107,7 @@ export class TrainingPanel extends LitElement {
       input,
       layerError: this.formErrors.layer,
       currentModel: iso?.modelUrl ? {url: iso.modelUrl, version: iso.version} : undefined,
-      genericModel: {url: new URL(GENERIC_MODEL_PATH, document.baseURI).href},
+      genericModel: {url: genericModelUrl(document.baseURI)},
       viewCenter: input ? viewCenterIn(this.viewer, input) : undefined,
       backends: readPageSettings().backends,
     });

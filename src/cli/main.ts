@@ -10,13 +10,13 @@ import {PRESETS} from '../model/config.ts';
 import {GENERIC_MODEL_DIR} from '../model/generic.ts';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
-
-/** The package's folder (where examples/ lives), whatever the working directory. */
-const PACKAGE_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 import {progressBar} from './progress.ts';
 import {evaluateCommand} from './evaluate-command.ts';
 import {registerReconstructCommands} from './reconstruct-command.ts';
 import {INPUT_HELP, inputOptionsOf, parseVoxelSize, withInputOptions} from './input-options.ts';
+
+/** The package's folder (where examples/ lives), whatever the working directory. */
+const PACKAGE_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 function parsePositive(text: string): number {
   const v = Number(text);

@@ -98,7 +98,6 @@ export function isRhoConditioned(config: ModelConfig): boolean {
  * for turning a fixed-ρ model into a generic one by fine-tuning (`train --init`).
  */
 export function conditionedConfig(config: ModelConfig, embedding: number): ModelConfig {
-  if (config.rhoConditioning) return structuredClone(config);
   const preset = config.preset === 'default' ? 'generic' : `${config.preset}-generic`;
   return {...structuredClone(config), preset, rhoConditioning: {embedding}};
 }

@@ -6,7 +6,12 @@
  */
 
 /** Where the built viewer serves it, relative to the viewer's page. */
-export const GENERIC_MODEL_PATH = 'models/generic/model.json';
+const GENERIC_MODEL_PATH = 'models/generic/model.json';
+
+/** Its URL for a page at `pageBase` (document.baseURI). */
+export function genericModelUrl(pageBase: string): string {
+  return new URL(GENERIC_MODEL_PATH, pageBase).href;
+}
 
 /** Where it lives in the repository (the CLI's default `--init`). */
 export const GENERIC_MODEL_DIR = 'examples/models/generic';

@@ -95,7 +95,7 @@ export function predictInSteps(model: IsotropicModel, planes: tf.Tensor4D, betwe
 }
 
 /** The ρ the model serves: its range, or its training ρ ± 2 % (voxel sizes are often rounded in metadata). */
-export function servedRhoRange(metadata: ModelMetadata): [number, number] {
+function servedRhoRange(metadata: ModelMetadata): [number, number] {
   if (metadata.kind === 'rho-conditioned' && metadata.rhoRange) return [metadata.rhoRange[0] / 1.02, metadata.rhoRange[1] * 1.02];
   return [metadata.rho / 1.02, metadata.rho * 1.02];
 }
@@ -128,6 +128,12 @@ export function checkModelFits(metadata: ModelMetadata, data: {rho: number; chan
       `model was trained for an anisotropy of ρ = ${fmt(metadata.rho)} (z spacing / lateral spacing), but ${what} has ρ = ${fmt(data.rho)}: train a model on this data`,
     );
   }
+  checkModelData(metadata, data);
+}
+
+/** The part of checkModelFits that holds whatever the ρ: channels and data type. */
+export function checkModelData(metadata: ModelMetadata, data: {channels?: number; dtype?: string; name?: string}): void {
+  const what = data.name ? `the data "${data.name}"` : 'the data';
   if ((data.channels ?? 1) !== metadata.channels) {
     throw new Error(`model expects ${metadata.channels} channel(s), but ${what} has ${data.channels}`);
   }

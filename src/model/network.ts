@@ -70,7 +70,7 @@ export async function forwardInSteps(
  * log ρ as the features the conditioning MLP reads: t = log₂ρ/2 − 1 (0 at ρ = 4,
  * ±0.5 at ρ = 2 and 8), t², t³. [B, RHO_FEATURES]
  */
-export function rhoFeatures(rho: ArrayLike<number>): tf.Tensor2D {
+function rhoFeatures(rho: ArrayLike<number>): tf.Tensor2D {
   const data = new Float32Array(rho.length * RHO_FEATURES);
   for (let i = 0; i < rho.length; i++) {
     if (!(rho[i] > 0 && Number.isFinite(rho[i]))) throw new RangeError(`ρ must be a positive number, got ${rho[i]}`);

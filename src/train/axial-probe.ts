@@ -8,6 +8,7 @@
  * degradation; this says what it does to the data it will serve.
  */
 import {axialDetail, type PlaneStack} from '../metrics/axial-detail.ts';
+import {extractPlane} from '../metrics/planes.ts';
 import {interpolateVolume, reconstructVolume} from '../infer/volume.ts';
 import type {IsotropicModel} from '../model/model.ts';
 import type {InterpolationMethod} from '../resample/interpolate.ts';
@@ -62,7 +63,7 @@ export class AxialProbe {
 /** The xz planes of a (z, y, x) volume as a stack [y][z][x]. */
 function asPlanes(data: Float32Array, shape: readonly [number, number, number]): PlaneStack {
   const [nz, ny, nx] = shape;
-  const planes = new Float32Array(data.length);
-  for (let z = 0; z < nz; z++) for (let y = 0; y < ny; y++) planes.set(data.subarray((z * ny + y) * nx, (z * ny + y + 1) * nx), (y * nz + z) * nx);
+  const planes = new Float64Array(data.length);
+  for (let y = 0; y < ny; y++) extractPlane(data, shape, 'xz', y, planes.subarray(y * nz * nx, (y + 1) * nz * nx));
   return {data: planes, n: ny, rows: nz, cols: nx};
 }

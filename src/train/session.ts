@@ -11,7 +11,7 @@ import * as tf from '@tensorflow/tfjs';
 import {dtypeRange} from '../chunk/dtype.ts';
 import type {Vec3} from '../io/ngff.ts';
 import {DEFAULT_PRESET, conditionedConfig, isRhoConditioned, presetConfig} from '../model/config.ts';
-import {checkModelFits, checkRhoRange, createModel, disposeModel, type IsotropicModel, type ModelMetadata} from '../model/model.ts';
+import {checkModelData, checkModelFits, checkRhoRange, createModel, disposeModel, type IsotropicModel, type ModelMetadata} from '../model/model.ts';
 import {addConditioningParams} from '../model/params.ts';
 import {MIN_NETWORK_RHO} from '../model/generic.ts';
 import {modelArtifacts, type LoadedModel} from '../model/model-io.ts';
@@ -81,13 +81,11 @@ export async function prepareTraining(vol: TrainingSource, opts: PrepareTraining
       );
     }
   };
+  // A conditioned model trains at the ρ of its range whatever the data's: only data type and channels must fit.
   const checkFitsOf = (m: ModelMetadata) => {
-    if (m.kind !== 'rho-conditioned') {
-      refuseIsotropic();
-      return checkModelFits(m, fits);
-    }
-    // A conditioned model trains at the ρ of its range whatever the data's: only data type and channels must fit.
-    checkModelFits({...m, kind: 'fixed-rho', rho}, fits);
+    if (m.kind === 'rho-conditioned') return checkModelData(m, fits);
+    refuseIsotropic();
+    checkModelFits(m, fits);
   };
   const init = opts.initFrom ? await initialModel(opts.initFrom, opts.preset, opts.rhoRange, checkFitsOf) : undefined;
   let volume: TrainingVolume;

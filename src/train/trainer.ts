@@ -224,8 +224,8 @@ export class Trainer {
           valPsnr: val?.psnr,
           valPsnrInterpolated: val?.interpolated,
           valL1: val?.l1,
-          axialDetail: val?.axialDetail,
-          axialDetailInterpolated: val?.axialDetail === undefined ? undefined : this.axialProbe!.interpolated,
+          axialDetail: val?.axialDetail?.network,
+          axialDetailInterpolated: val?.axialDetail?.interpolated,
           stepsPerSecond: rate,
           etaSeconds: (steps - this.step) / rate,
           elapsedSeconds: elapsed,
@@ -274,13 +274,12 @@ export class Trainer {
    * PSNR on fixed held-out patches, in the data's own intensity range (also kept as
    * lastValPsnr), and the axial detail on the probe planes where there are some.
    */
-  async validate(): Promise<{psnr: number; interpolated: number; l1: number; axialDetail?: number}> {
+  async validate(): Promise<{psnr: number; interpolated: number; l1: number; axialDetail?: {network: number; interpolated: number}}> {
     const result = await this.data.validate(this.model, this.options.batchSize);
     this.lastValPsnr = result.psnr;
     if (!this.axialProbe) return result;
-    const axialDetail = await this.axialProbe.measure(this.model);
-    this.lastAxialDetail = {network: axialDetail, interpolated: this.axialProbe.interpolated};
-    return {...result, axialDetail};
+    this.lastAxialDetail = {network: await this.axialProbe.measure(this.model), interpolated: this.axialProbe.interpolated};
+    return {...result, axialDetail: this.lastAxialDetail};
   }
 
   /** Writes the last validation PSNR and axial detail into the model's metadata (before saving it). */
