@@ -27,7 +27,7 @@ import {regionTrainingSource} from '../src/train/region.ts';
 import {Trainer} from '../src/train/trainer.ts';
 import {fileHandler} from '../src/model/file-store.ts';
 import {initBackend} from '../src/tf/backend.ts';
-import type {Fusion} from '../src/chunk/plan.ts';
+import type {Fusion} from '../src/grid/frame.ts';
 import type {PlaneInferenceOptions} from '../src/infer/planes.ts';
 
 const {values} = parseArgs({

@@ -11,11 +11,11 @@
 import {WithParameters} from 'neuroglancer/unstable/chunk_manager/backend.js';
 import {computeChunkBounds, VolumeChunkSource, type VolumeChunk} from 'neuroglancer/unstable/sliceview/volume/backend.js';
 import {registerSharedObject, type RPC} from 'neuroglancer/unstable/worker_rpc.js';
-import {ByteBudgetCache} from '../../src/chunk/byte-budget-cache.ts';
-import type {Box3} from '../../src/chunk/box.ts';
+import {ByteBudgetCache} from '../../src/util/byte-budget-cache.ts';
+import type {Box3} from '../../src/grid/box.ts';
 import {computeIsotropicBlock, computeIsotropicBlockStaged, type BlockInput, type BlockResult, type StagedBlock} from '../../src/chunk/block.ts';
 import {planeResultCache} from '../../src/chunk/plane-cache.ts';
-import type {Vec3} from '../../src/io/ngff.ts';
+import type {Vec3} from '../../src/grid/box.ts';
 import {ExclusiveQueue} from '../../src/chunk/exclusive-queue.ts';
 import {openInput, type OpenedInput} from '../../src/input/open-input.ts';
 import {decodedBlockBytes} from '../../src/input/block-region.ts';

@@ -3,9 +3,9 @@
  * share: the chunk source parameters, which travel by structured clone, and the
  * status messages the backend sends back.
  */
-import type {Vec3} from '../../src/io/ngff.ts';
-import type {Fusion} from '../../src/chunk/plan.ts';
-import type {CoarseAxis} from '../../src/chunk/permute.ts';
+import type {Vec3} from '../../src/grid/box.ts';
+import type {Fusion} from '../../src/grid/frame.ts';
+import type {CoarseAxis} from '../../src/grid/frame.ts';
 import type {ChunkTimings} from '../../src/chunk/compute.ts';
 import type {InputSpec} from '../../src/input/types.ts';
 

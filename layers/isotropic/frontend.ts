@@ -18,12 +18,12 @@ import {registerRPC, type RPC} from 'neuroglancer/unstable/worker_rpc.js';
 import {isotropicChunkToModel, isotropicLevelOrigin, isotropicLevels, isotropicLevelShape, lateralSpacing} from '../../src/input/placement.ts';
 import {formatTitle, openInput} from '../../src/input/open-input.ts';
 import type {AnisotropicInput, FormatName, InputSpec} from '../../src/input/types.ts';
-import {metresPerUnit} from '../../src/io/units.ts';
+import {metresPerUnit} from '../../src/input/units.ts';
 import * as tf from '@tensorflow/tfjs';
 import {checkModelFits, servesRho, type ModelMetadata} from '../../src/model/model.ts';
 import {genericModelUrl, MIN_NETWORK_RHO} from '../../src/model/generic.ts';
 import {IsotropicChunkSourceParameters, LAYER_STATUS_RPC_ID, type LayerStatus} from './base.ts';
-import {modelUrlFor, parseSourceUrl, schemeOf, type IsotropicSourceOptions} from '../../src/io/source-url.ts';
+import {modelUrlFor, parseSourceUrl, schemeOf, type IsotropicSourceOptions} from '../../src/input/source-url.ts';
 import {readPageSettings} from './page-settings.ts';
 import {debugHooks, LayerStatusDisplay, type LayerRecord, type LoadedChunk} from './status.ts';
 

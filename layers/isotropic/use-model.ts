@@ -5,7 +5,7 @@
  * chunk sources differ in their parameters, so nothing cached is reused). The
  * URL is the view state, so the shared view names the new model too.
  */
-import {formatSourceUrl, parseSourceUrl, splitIsotropicSource} from '../../src/io/source-url.ts';
+import {formatSourceUrl, parseSourceUrl, splitIsotropicSource} from '../../src/input/source-url.ts';
 
 interface DataSourceLike {
   spec: {url: string};

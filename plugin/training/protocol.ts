@@ -6,7 +6,7 @@
 import type {BackendName} from '../../src/tf/backend.ts';
 import type {TrainProgress} from '../../src/train/trainer.ts';
 import type {RegionChoice} from '../../src/train/region.ts';
-import type {CoarseAxis} from '../../src/chunk/permute.ts';
+import type {CoarseAxis} from '../../src/grid/frame.ts';
 import type {FormatName, MissingPolicy} from '../../src/input/types.ts';
 import type {RunState} from '../../src/train/run-state.ts';
 

@@ -3,7 +3,7 @@
  * it into the settings of a run or into errors in words, each keyed by the
  * field it concerns. No DOM, no viewer: what it needs of the view is passed in.
  */
-import type {Vec3} from '../../src/io/ngff.ts';
+import type {Vec3} from '../../src/grid/box.ts';
 import type {AnisotropicInput} from '../../src/input/types.ts';
 import type {BackendName} from '../../src/tf/backend.ts';
 import type {TrainingSettings} from './protocol.ts';

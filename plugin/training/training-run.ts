@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import {initBackend} from '../../src/tf/backend.ts';
 import {openInput} from '../../src/input/open-input.ts';
-import {framePermutation, permuteVec} from '../../src/chunk/permute.ts';
+import {framePermutation, permuteVec} from '../../src/grid/frame.ts';
 import {regionTrainingSource, trainingRegion} from '../../src/train/region.ts';
 import {prepareTraining, type TrainingSession} from '../../src/train/session.ts';
 import {Trainer, type TrainProgress} from '../../src/train/trainer.ts';

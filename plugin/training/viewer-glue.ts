@@ -5,11 +5,11 @@
  */
 import type {Viewer} from 'neuroglancer/unstable/viewer.js';
 import {makeLayer} from 'neuroglancer/unstable/layer/index.js';
-import {formatSourceUrl, modelUrlFor, parseSourceUrl, splitIsotropicSource} from '../../src/io/source-url.ts';
+import {formatSourceUrl, modelUrlFor, parseSourceUrl, splitIsotropicSource} from '../../src/input/source-url.ts';
 import {fetchableUrl, splitFormat} from '../../src/input/location.ts';
 import type {AnisotropicInput, FormatName} from '../../src/input/types.ts';
-import {metresPerUnit} from '../../src/io/units.ts';
-import type {Vec3} from '../../src/io/ngff.ts';
+import {metresPerUnit} from '../../src/input/units.ts';
+import type {Vec3} from '../../src/grid/box.ts';
 import {useModel} from '../../layers/isotropic/use-model.ts';
 
 export interface DatasetChoice {

@@ -6,16 +6,18 @@
  * stored z, y, x order; volumes whose coarse axis is not z are computed in the
  * coarse-axis frame (permute.ts) and transposed back.
  */
-import type {Vec3} from '../io/ngff.ts';
+import type {Vec3} from '../grid/box.ts';
 import type {IsotropicModel} from '../model/model.ts';
 import {sizeMultiple} from '../model/config.ts';
 import type {PlaneInferenceOptions} from '../infer/planes.ts';
-import {boxSize, type Box3} from './box.ts';
-import {computeIsotropicChunkStaged, type ChunkTimings, type ComputedChunk, type RegionReader, type StageOptions} from './compute.ts';
+import {boxSize, type Box3} from '../grid/box.ts';
+import {computeIsotropicChunkStaged, type ChunkTimings, type ComputedChunk, type StageOptions} from './compute.ts';
+import {type RegionReader} from '../grid/region-reader.ts';
 import type {PlaneResultCache} from './plane-cache.ts';
 import {toDtype, type VoxelArray} from './dtype.ts';
-import {framePermutation, frameReader, inversePermutation, permuteBox, permuteVec, transposeVolume, type CoarseAxis} from './permute.ts';
-import {isotropicGrid, planChunk, type Fusion, type IsotropicGrid} from './plan.ts';
+import {framePermutation, frameReader, inversePermutation, permuteBox, permuteVec, transposeVolume, type CoarseAxis} from '../grid/frame.ts';
+import {isotropicGrid, planChunk, type IsotropicGrid} from './plan.ts';
+import {type Fusion} from '../grid/frame.ts';
 
 /** An input level as the pipeline needs it. */
 export interface BlockInput {

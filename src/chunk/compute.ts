@@ -8,12 +8,11 @@
 import type {IsotropicModel} from '../model/model.ts';
 import {interpolateAxis0} from '../resample/interpolate.ts';
 import {superResolvePlanes, type PlaneInferenceOptions} from '../infer/planes.ts';
-import {boxSize, boxVoxels, cropBox, type Box3} from './box.ts';
-import type {ChunkPlan, Fusion} from './plan.ts';
+import {boxSize, boxVoxels, cropBox} from '../grid/box.ts';
+import type {RegionReader} from '../grid/region-reader.ts';
+import type {ChunkPlan} from './plan.ts';
+import type {Fusion} from '../grid/frame.ts';
 import {planeResultKey, type PlaneResultCache} from './plane-cache.ts';
-
-/** Reads a box of the anisotropic input as float32, C order (sections, y, x). */
-export type RegionReader = (box: Box3, signal?: AbortSignal) => Promise<Float32Array>;
 
 export interface ChunkTimings {
   /** Milliseconds spent reading (and decoding) input. */

@@ -11,12 +11,11 @@
  * built by interpolating the sections it spans, plus a margin so that the cubic
  * B-spline prefilter of the smaller block agrees with the whole-axis one.
  */
-import type {Vec3} from '../io/ngff.ts';
+import type {Vec3} from '../grid/box.ts';
 import {isotropicPositions} from '../resample/axial.ts';
 import type {InterpolationMethod} from '../resample/interpolate.ts';
-import {clipBox, formatBox, type Box3} from './box.ts';
-
-export type Fusion = 'xz' | 'xz+yz';
+import {clipBox, formatBox, type Box3} from '../grid/box.ts';
+import type {Fusion} from '../grid/frame.ts';
 
 export interface IsotropicGrid {
   /** Shape of the anisotropic input (sections, y, x). */

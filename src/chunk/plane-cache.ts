@@ -7,8 +7,8 @@
  * key names everything the result depends on but the model and input, which the
  * caller's prefix names.
  */
-import {formatBox, type Box3} from './box.ts';
-import {ByteBudgetCache} from './byte-budget-cache.ts';
+import {formatBox, type Box3} from '../grid/box.ts';
+import {ByteBudgetCache} from '../util/byte-budget-cache.ts';
 
 export type PlaneResultCache = ByteBudgetCache<Float32Array>;
 

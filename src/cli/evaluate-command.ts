@@ -5,7 +5,7 @@ import {fileHandler} from '../model/file-store.ts';
 import {disposeModel, type IsotropicModel} from '../model/model.ts';
 import {initBackend} from '../tf/backend.ts';
 import {evaluateReconstructions, formatReport} from '../eval/evaluate.ts';
-import type {Fusion} from '../chunk/plan.ts';
+import type {Fusion} from '../grid/frame.ts';
 import type {PlaneInferenceOptions} from '../infer/planes.ts';
 import {openCliInput, type CliInputOptions} from './open-input.ts';
 import {progressBar} from './progress.ts';

@@ -10,7 +10,7 @@ import path from 'node:path';
 import {PNG} from 'pngjs';
 import {fromArrayBuffer, type GeoTIFFImage} from 'geotiff';
 import {UserError} from '../errors.ts';
-import {naturalSort} from '../io/natural-sort.ts';
+import {naturalSort} from './natural-sort.ts';
 
 export type StackDtype = 'uint8' | 'uint16';
 export type SliceArray = Uint8Array | Uint16Array;

@@ -4,7 +4,8 @@
  */
 import * as zarr from 'zarrita';
 import FileSystemStore from '@zarrita/storage/fs';
-import {buildGroupAttributes, type MultiscaleDescription, type Vec3} from '../io/ngff.ts';
+import {buildGroupAttributes, type MultiscaleDescription} from '../input/ngff.ts';
+import {type Vec3} from '../grid/box.ts';
 import type {Volume, VoxelDtype} from '../volume/volume.ts';
 
 export type WritableArray = zarr.Array<VoxelDtype, FileSystemStore>;

@@ -3,7 +3,7 @@
  * world coordinates (origin of voxel centres + spacing, z, y, x order), and
  * crops both to the shared voxels minus a border.
  */
-import type {Vec3} from '../io/ngff.ts';
+import type {Vec3} from '../grid/box.ts';
 
 export interface GriddedVolume {
   data: ArrayLike<number>;

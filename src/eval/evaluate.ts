@@ -4,16 +4,16 @@
  * volume, mean SSIM over xz and yz planes, and the axial resolution of xz
  * planes from Fourier ring correlation (frequencies within 30° of z).
  */
-import type {Vec3} from '../io/ngff.ts';
+import type {Vec3} from '../grid/box.ts';
 import {readLevel, type OpenedInput} from '../input/open-input.ts';
 import {decodedBlockBytes} from '../input/block-region.ts';
 import {isotropicLevelOrigin, isotropicLevelShape} from '../input/placement.ts';
-import {ByteBudgetCache} from '../chunk/byte-budget-cache.ts';
+import {ByteBudgetCache} from '../util/byte-budget-cache.ts';
 import {computeIsotropicBlock} from '../chunk/block.ts';
 import {dtypeRange} from '../chunk/dtype.ts';
 import {extractPlane, frcCurve, frcResolution, planeGeometry, psnr, ssimPlanes, planePairResolution, type FrcCurve} from '../metrics/index.ts';
 import {checkModelFits, type IsotropicModel} from '../model/model.ts';
-import type {Fusion} from '../chunk/plan.ts';
+import type {Fusion} from '../grid/frame.ts';
 import type {PlaneInferenceOptions} from '../infer/planes.ts';
 import {alignAndCrop} from './align.ts';
 

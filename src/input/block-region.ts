@@ -4,10 +4,10 @@
  * shared byte-budget cache and loaded in parallel. The missing-chunk policy is
  * applied here, for every format alike.
  */
-import type {Vec3} from '../io/ngff.ts';
-import {boxSize, boxVoxels, type Box3} from '../chunk/box.ts';
-import type {ByteBudgetCache} from '../chunk/byte-budget-cache.ts';
-import type {RegionReader} from '../chunk/compute.ts';
+import type {Vec3} from '../grid/box.ts';
+import {boxSize, boxVoxels, type Box3} from '../grid/box.ts';
+import type {ByteBudgetCache} from '../util/byte-budget-cache.ts';
+import type {RegionReader} from '../grid/region-reader.ts';
 import {MissingChunkError} from './store.ts';
 import type {DecodedBlock, LevelSource, MissingPolicy} from './types.ts';
 

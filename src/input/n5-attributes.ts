@@ -1,5 +1,5 @@
 /** Reading N5 attributes.json values: the small checks every N5 module shares. */
-import type {Vec3} from '../io/ngff.ts';
+import type {Vec3} from '../grid/box.ts';
 
 export type Attributes = Record<string, unknown>;
 

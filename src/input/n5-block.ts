@@ -3,7 +3,7 @@
  * uint16 rank, rank × uint32 block shape with x first), then the payload,
  * compressed as a whole; once decompressed, the voxels are big-endian, x fastest.
  */
-import type {Vec3} from '../io/ngff.ts';
+import type {Vec3} from '../grid/box.ts';
 import {cOrderBlock} from './block-region.ts';
 import {decompress, type Compression} from './codecs.ts';
 import type {DecodedBlock, VoxelData} from './types.ts';

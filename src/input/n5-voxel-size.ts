@@ -21,7 +21,7 @@
  *   taken as that level's own spacing, and its factors follow from it.
  * No voxel size anywhere: spacing and unit are undefined, and the caller asks for one.
  */
-import type {Vec3} from '../io/ngff.ts';
+import type {Vec3} from '../grid/box.ts';
 import {close, divide, isListOfLists, isObject, positiveNumbers, whereOf, zyx, type Attributes, type Dataset} from './n5-attributes.ts';
 
 /** A voxel size, z, y, x, in `unit` (a UDUNITS name). */

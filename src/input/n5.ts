@@ -5,7 +5,7 @@
  *
  * Voxel sizes and level factors: n5-voxel-size.ts.
  */
-import type {Vec3} from '../io/ngff.ts';
+import type {Vec3} from '../grid/box.ts';
 import type {Compression} from './codecs.ts';
 import {decodeN5Block, N5_ARRAYS, type N5DataType} from './n5-block.ts';
 import {MissingChunkError, readJson} from './store.ts';

@@ -4,10 +4,10 @@
  * worker, the training panel and every CLI command read input through here
  * only, so a new format is one module in FORMATS and nothing else changes.
  */
-import type {Vec3} from '../io/ngff.ts';
-import {ByteBudgetCache} from '../chunk/byte-budget-cache.ts';
-import {boxVoxels} from '../chunk/box.ts';
-import type {RegionReader} from '../chunk/compute.ts';
+import type {Vec3} from '../grid/box.ts';
+import {ByteBudgetCache} from '../util/byte-budget-cache.ts';
+import {boxVoxels} from '../grid/box.ts';
+import type {RegionReader} from '../grid/region-reader.ts';
 import {blockRegionReader, decodedBlockBytes} from './block-region.ts';
 import {checkAnisotropic, checkSpacing, coarseRatio} from './placement.ts';
 import {openStore, type LocalStoreFactory} from './store.ts';

@@ -2,8 +2,8 @@
  * Anisotropy and placement in physical terms: ρ of a level, the checks its
  * spacing must pass, and where a level's isotropic reconstruction lies.
  */
-import type {Vec3} from '../io/ngff.ts';
-import {AXIS_INDEX, type CoarseAxis} from '../chunk/permute.ts';
+import type {Vec3} from '../grid/box.ts';
+import {AXIS_INDEX, type CoarseAxis} from '../grid/frame.ts';
 import type {InputLevel} from './types.ts';
 
 /** Spacing of the lateral (fine) axes: x, or y when x is the coarse one. */

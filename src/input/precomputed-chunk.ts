@@ -5,7 +5,7 @@
  */
 import {decode as decodeJpeg} from 'jpeg-js';
 import {decode as decodePng} from 'fast-png';
-import type {Vec3} from '../io/ngff.ts';
+import type {Vec3} from '../grid/box.ts';
 import {cOrderBlock} from './block-region.ts';
 import {decompress, isGzip} from './codecs.ts';
 import type {DecodedBlock, VoxelData} from './types.ts';

@@ -4,7 +4,7 @@
  * voxel box (`x0-x1_y0-y1_z0-z1`) or, sharded, byte ranges of shard files.
  * The info lists every vector x, y, z; the seam's are z, y, x, hence the reversals.
  */
-import type {Vec3} from '../io/ngff.ts';
+import type {Vec3} from '../grid/box.ts';
 import {CHUNK_DTYPES, CHUNK_ENCODINGS, ENCODING_DTYPES, decodeChunk, type ChunkDtype, type ChunkEncoding} from './precomputed-chunk.ts';
 import {compressedMortonCode, parseSharding, ShardedScale} from './precomputed-sharded.ts';
 import {MissingChunkError} from './store.ts';

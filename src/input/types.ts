@@ -4,8 +4,8 @@
  * AnisotropicInput in physical terms, a RegionReader per level). Every array
  * here is in z, y, x order, whatever order the format stores its axes in.
  */
-import type {Vec3} from '../io/ngff.ts';
-import type {CoarseAxis} from '../chunk/permute.ts';
+import type {Vec3} from '../grid/box.ts';
+import type {CoarseAxis} from '../grid/frame.ts';
 
 export type FormatName = 'zarr' | 'n5' | 'precomputed';
 export const FORMAT_NAMES: readonly FormatName[] = ['zarr', 'n5', 'precomputed'];

@@ -5,7 +5,8 @@
  * dimensions of size 1), whose voxel size the user gives.
  */
 import * as zarr from 'zarrita';
-import {parseMultiscale, type AxisLayout, type Vec3} from '../io/ngff.ts';
+import {parseMultiscale, type AxisLayout} from './ngff.ts';
+import {type Vec3} from '../grid/box.ts';
 import type {DecodedBlock, FormatVolume, LevelSource, VolumeFormat} from './types.ts';
 
 type ZarrArray = zarr.Array<zarr.DataType, zarr.Readable>;

@@ -3,7 +3,8 @@
  * store: FetchStore in a browser or worker, FileSystemStore in Node.
  */
 import * as zarr from 'zarrita';
-import {parseMultiscale, type MultiscaleDescription, type Vec3} from './ngff.ts';
+import {parseMultiscale, type MultiscaleDescription} from '../input/ngff.ts';
+import {type Vec3} from '../grid/box.ts';
 
 export interface OmeZarrVolume {
   desc: MultiscaleDescription;

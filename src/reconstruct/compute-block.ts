@@ -4,10 +4,10 @@
  * converted to the output data type. Runs in Node (wasm) and in the `--browser`
  * page (WebGPU) alike. No Node APIs, no DOM.
  */
-import type {Box3} from '../chunk/box.ts';
+import type {Box3} from '../grid/box.ts';
 import {computeIsotropicBlock, type BlockInput, type BlockResult} from '../chunk/block.ts';
 import type {VoxelArray} from '../chunk/dtype.ts';
-import type {Fusion} from '../chunk/plan.ts';
+import type {Fusion} from '../grid/frame.ts';
 import type {PlaneInferenceOptions} from '../infer/planes.ts';
 import type {IsotropicModel} from '../model/model.ts';
 

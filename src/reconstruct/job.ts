@@ -6,8 +6,9 @@
  * time stamps or host names: an interrupted and resumed run writes the same
  * bytes as an uninterrupted one.
  */
-import type {MultiscaleDescription, ScaleLevel, Vec3} from '../io/ngff.ts';
-import type {Fusion} from '../chunk/plan.ts';
+import type {MultiscaleDescription, ScaleLevel} from '../input/ngff.ts';
+import type {Vec3} from '../grid/box.ts';
+import type {Fusion} from '../grid/frame.ts';
 import type {ModelMetadata} from '../model/model.ts';
 import {DEFAULT_PLANE_OPTIONS, type PlaneInferenceOptions} from '../infer/planes.ts';
 import {isotropicGrid} from '../chunk/plan.ts';

@@ -11,9 +11,10 @@
  * x, so blocks are thick in z and x and one chunk thin in y; with `xz+yz` they
  * are cubes.
  */
-import type {Vec3} from '../io/ngff.ts';
-import {boxVoxels, type Box3} from '../chunk/box.ts';
-import {contextRange, isotropicGrid, type Fusion, type IsotropicGrid} from '../chunk/plan.ts';
+import type {Vec3} from '../grid/box.ts';
+import {boxVoxels, type Box3} from '../grid/box.ts';
+import {contextRange, isotropicGrid, type IsotropicGrid} from '../chunk/plan.ts';
+import {type Fusion} from '../grid/frame.ts';
 
 /** Default block edge (voxels) along the network's plane axes: + 2 halos of 32 = 512, one default-preset tile. */
 export const DEFAULT_BLOCK_EDGE: Record<Fusion, number> = {xz: 448, 'xz+yz': 256};

@@ -5,7 +5,7 @@
  * block, the decoded-input cache, and the chunks being written. It depends on
  * the block, chunk and cache sizes, never on the volume's size.
  */
-import {boxSize} from '../chunk/box.ts';
+import {boxSize} from '../grid/box.ts';
 import {isotropicPositions} from '../resample/axial.ts';
 import {PREFILTER_MARGIN} from '../chunk/plan.ts';
 import {blockBox, blockCount, blockWindow, type ReconstructGeometry} from './layout.ts';

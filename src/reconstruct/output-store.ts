@@ -20,7 +20,8 @@ import path from 'node:path';
 import * as zarr from 'zarrita';
 import FileSystemStore from '@zarrita/storage/fs';
 import {UserError} from '../errors.ts';
-import {buildGroupAttributes, parseMultiscale, type MultiscaleDescription, type Vec3} from '../io/ngff.ts';
+import {buildGroupAttributes, parseMultiscale, type MultiscaleDescription} from '../input/ngff.ts';
+import {type Vec3} from '../grid/box.ts';
 import type {VoxelDtype} from '../volume/volume.ts';
 import {jobDifferences, jobGeometry, jobOf, type ReconstructJob} from './job.ts';
 

@@ -6,9 +6,9 @@
  * system).
  */
 import * as zarr from 'zarrita';
-import {boxSize, boxVoxels, cropBox, type Box3} from '../chunk/box.ts';
+import {boxSize, boxVoxels, cropBox, type Box3} from '../grid/box.ts';
 import type {VoxelArray} from '../chunk/dtype.ts';
-import type {Vec3} from '../io/ngff.ts';
+import type {Vec3} from '../grid/box.ts';
 import type {BlockComputer} from './compute-block.ts';
 import {blockBox, blockChunks, chunkBox, shardBlocks, shardChunkCount, type ReconstructGeometry, type Shard} from './layout.ts';
 import {chunkExists, type OutputStore} from './output-store.ts';

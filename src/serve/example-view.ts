@@ -7,8 +7,8 @@ import path from 'node:path';
 import {promises as fs} from 'node:fs';
 import FileSystemStore from '@zarrita/storage/fs';
 import {DATA_PREFIX, type RunningServer} from './server.ts';
-import {formatSourceUrl} from '../io/source-url.ts';
-import {METRES} from '../io/units.ts';
+import {formatSourceUrl} from '../input/source-url.ts';
+import {METRES} from '../input/units.ts';
 import {openInput} from '../input/open-input.ts';
 import type {FormatName} from '../input/types.ts';
 

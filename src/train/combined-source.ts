@@ -4,7 +4,7 @@
  * FlyEM regions). The planes must be alike: same data type, same lateral size
  * and spacing, and the same anisotropy (a fixed-ρ model learns the data's).
  */
-import type {Vec3} from '../io/ngff.ts';
+import type {Vec3} from '../grid/box.ts';
 import type {TrainingSource} from './session.ts';
 
 /** Relative difference in spacing taken as equal (metadata rounding). */

@@ -6,12 +6,12 @@
  * isotropic layer uses, in the coarse-axis frame (its lateral planes are the
  * training planes).
  */
-import type {Vec3} from '../io/ngff.ts';
+import type {Vec3} from '../grid/box.ts';
 import type {AnisotropicInput} from '../input/types.ts';
 import {oneTimeReader, type OpenedInput} from '../input/open-input.ts';
 import {checkSpacing, coarseRatio} from '../input/placement.ts';
-import {boxSize, boxVoxels, type Box3} from '../chunk/box.ts';
-import {framePermutation, frameReader, permuteVec} from '../chunk/permute.ts';
+import {boxSize, boxVoxels, type Box3} from '../grid/box.ts';
+import {framePermutation, frameReader, permuteVec} from '../grid/frame.ts';
 import type {TrainingSource} from './session.ts';
 
 /** Largest region read into memory for training (float32: 256 MiB). */

@@ -9,7 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import {dtypeRange} from '../chunk/dtype.ts';
-import type {Vec3} from '../io/ngff.ts';
+import type {Vec3} from '../grid/box.ts';
 import {DEFAULT_PRESET, conditionedConfig, isRhoConditioned, presetConfig} from '../model/config.ts';
 import {checkModelData, checkModelFits, checkRhoRange, createModel, disposeModel, type IsotropicModel, type ModelMetadata} from '../model/model.ts';
 import {addConditioningParams} from '../model/params.ts';

@@ -22,7 +22,7 @@ import {disposeModel} from '../../src/model/model.ts';
 import {initBackend} from '../../src/tf/backend.ts';
 import {interpolateVolume, reconstructVolume} from '../../src/infer/volume.ts';
 import {toDtype} from '../../src/chunk/dtype.ts';
-import type {Vec3} from '../../src/io/ngff.ts';
+import type {Vec3} from '../../src/grid/box.ts';
 import {launchChromium} from '../helpers/chromium.ts';
 import {openLocal} from '../helpers/inputs.ts';
 import {tempDir} from '../helpers/fixtures.ts';

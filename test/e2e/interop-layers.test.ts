@@ -20,7 +20,7 @@ import {saveModel} from '../../src/model/model-io.ts';
 import type {LoadedChunk} from '../../layers/isotropic/status.ts';
 import {fileHandler} from '../../src/model/file-store.ts';
 import {computeIsotropicBlock} from '../../src/chunk/block.ts';
-import {ByteBudgetCache} from '../../src/chunk/byte-budget-cache.ts';
+import {ByteBudgetCache} from '../../src/util/byte-budget-cache.ts';
 import {decodedBlockBytes} from '../../src/input/block-region.ts';
 import type {FormatName} from '../../src/input/types.ts';
 import {openLocal} from '../helpers/inputs.ts';

@@ -16,7 +16,7 @@ import {loadModel} from '../../src/model/model-io.ts';
 import {fileHandler} from '../../src/model/file-store.ts';
 import {disposeModel} from '../../src/model/model.ts';
 import {computeIsotropicBlock} from '../../src/chunk/block.ts';
-import {cropBox} from '../../src/chunk/box.ts';
+import {cropBox} from '../../src/grid/box.ts';
 import {CROP_VOLUME, makeTinyModelDataDir, type TinyModelData} from '../helpers/tiny-model-data.ts';
 
 const TIMEOUT_MS = 300_000;

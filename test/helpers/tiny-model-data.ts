@@ -15,7 +15,7 @@ import {openLocal} from './inputs.ts';
 import {readLevel} from '../../src/input/open-input.ts';
 import {computeNormalisation} from '../../src/train/data.ts';
 import {createOmeZarr, writeSlab} from '../../src/convert/ome-zarr-writer.ts';
-import type {Vec3} from '../../src/io/ngff.ts';
+import type {Vec3} from '../../src/grid/box.ts';
 import {tempDir} from './fixtures.ts';
 
 const EXAMPLE_VOLUME_DIR = path.resolve('examples/medulla-aniso.ome.zarr');

@@ -8,12 +8,12 @@ import {openLocal} from '../helpers/inputs.ts';
 import {INTEROP_DIR, INTEROP_FIXTURES, JPEG_TOLERANCE, meanAndMaxError} from '../helpers/interop.ts';
 import {readLevel} from '../../src/input/open-input.ts';
 import {decodedBlockBytes} from '../../src/input/block-region.ts';
-import {ByteBudgetCache} from '../../src/chunk/byte-budget-cache.ts';
+import {ByteBudgetCache} from '../../src/util/byte-budget-cache.ts';
 import {computeIsotropicBlock} from '../../src/chunk/block.ts';
 import {initBackend} from '../../src/tf/backend.ts';
 import {presetConfig} from '../../src/model/config.ts';
 import {createModel, disposeModel, type IsotropicModel} from '../../src/model/model.ts';
-import type {Box3} from '../../src/chunk/box.ts';
+import type {Box3} from '../../src/grid/box.ts';
 
 const truth = readNpy(path.join(INTEROP_DIR, 'sections-zyx.npy'));
 

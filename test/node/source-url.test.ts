@@ -2,7 +2,7 @@ import {describe, it} from 'node:test';
 import assert from 'node:assert/strict';
 import {promises as fs} from 'node:fs';
 import path from 'node:path';
-import {formatSourceUrl, modelUrlFor, parseSourceUrl, splitIsotropicSource} from '../../src/io/source-url.ts';
+import {formatSourceUrl, modelUrlFor, parseSourceUrl, splitIsotropicSource} from '../../src/input/source-url.ts';
 import {EXAMPLE_VOLUME, viewState} from '../../src/serve/example-view.ts';
 
 describe('isotropic layer source URL', () => {

@@ -7,12 +7,13 @@ import {initBackend} from '../../src/tf/backend.ts';
 import {presetConfig, sizeMultiple} from '../../src/model/config.ts';
 import {createModel, disposeModel, type IsotropicModel} from '../../src/model/model.ts';
 import {readLocalCrop} from '../helpers/inputs.ts';
-import {cropBox, type Box3} from '../../src/chunk/box.ts';
+import {cropBox, type Box3} from '../../src/grid/box.ts';
 import {isotropicGrid, planChunk, type ChunkPlanOptions} from '../../src/chunk/plan.ts';
-import {computeIsotropicChunk, computeIsotropicChunkStaged, type RegionReader} from '../../src/chunk/compute.ts';
+import {computeIsotropicChunk, computeIsotropicChunkStaged} from '../../src/chunk/compute.ts';
+import {type RegionReader} from '../../src/grid/region-reader.ts';
 import {computeIsotropicBlock, computeIsotropicBlockStaged} from '../../src/chunk/block.ts';
 import {planeResultCache} from '../../src/chunk/plane-cache.ts';
-import type {Vec3} from '../../src/io/ngff.ts';
+import type {Vec3} from '../../src/grid/box.ts';
 
 const EXAMPLE = path.resolve('examples/medulla-aniso.ome.zarr');
 

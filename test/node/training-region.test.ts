@@ -12,7 +12,7 @@ import {joinModelJson, modelArtifacts, modelFromArtifacts, splitModelJson} from 
 import {createModel, disposeModel} from '../../src/model/model.ts';
 import {presetConfig} from '../../src/model/config.ts';
 import {initBackend} from '../../src/tf/backend.ts';
-import {modelUrlFor, parseSourceUrl} from '../../src/io/source-url.ts';
+import {modelUrlFor, parseSourceUrl} from '../../src/input/source-url.ts';
 
 const SHAPE = [12, 80, 100] as const;
 const value = (z: number, y: number, x: number) => (z * 31 + y * 7 + x * 3) % 251;

@@ -12,8 +12,8 @@ import {decodedBlockBytes} from '../../input/block-region.ts';
 import type {InputSpec} from '../../input/types.ts';
 import {modelFromArtifacts} from '../../model/model-io.ts';
 import {artifactsFromJson, type ArtifactsJson} from '../../model/artifacts-json.ts';
-import {ByteBudgetCache} from '../../chunk/byte-budget-cache.ts';
-import type {Box3} from '../../chunk/box.ts';
+import {ByteBudgetCache} from '../../util/byte-budget-cache.ts';
+import type {Box3} from '../../grid/box.ts';
 import type {ChunkTimings} from '../../chunk/compute.ts';
 import {blockComputer, voxelBytes, type BlockComputer, type BlockSettings} from '../../reconstruct/compute-block.ts';
 

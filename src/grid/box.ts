@@ -1,7 +1,8 @@
 /**
  * Half-open voxel boxes in z, y, x order (arrays are stored C order, x fastest).
  */
-import type {Vec3} from '../io/ngff.ts';
+/** A triple in z, y, x order. */
+export type Vec3 = [number, number, number];
 
 export interface Box3 {
   /** First voxel, inclusive (z, y, x). */

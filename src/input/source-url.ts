@@ -15,9 +15,9 @@
  * in nm, for plain arrays without OME metadata), `missing` (`error`, or `fill` for
  * sparse volumes whose absent chunks are intended).
  */
-import type {Fusion} from '../chunk/plan.ts';
-import {fetchableUrl} from '../input/location.ts';
-import {FORMAT_NAMES, type FormatName} from '../input/types.ts';
+import type {Fusion} from '../grid/frame.ts';
+import {fetchableUrl} from './location.ts';
+import {FORMAT_NAMES, type FormatName} from './types.ts';
 
 export function schemeOf(format: FormatName): string {
   return `isotropic+${format}`;

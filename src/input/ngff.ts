@@ -7,8 +7,9 @@
  * that order too.
  */
 
+import type {Vec3} from '../grid/box.ts';
+
 export const SPATIAL_AXES = ['z', 'y', 'x'] as const;
-export type Vec3 = [number, number, number];
 
 export interface NgffAxis {
   name: string;

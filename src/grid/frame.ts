@@ -3,13 +3,16 @@
  * (coarse, a, b) — the coarse axis first, the other two in z, y, x order — and
  * these helpers move boxes and data between that frame and the stored z, y, x.
  */
-import type {Vec3} from '../io/ngff.ts';
+import type {Vec3} from './box.ts';
 import {boxSize, type Box3} from './box.ts';
-import type {RegionReader} from './compute.ts';
+import type {RegionReader} from './region-reader.ts';
 
 /** Index of each axis in z, y, x order. */
 export const AXIS_INDEX = {z: 0, y: 1, x: 2} as const;
 export type CoarseAxis = keyof typeof AXIS_INDEX;
+
+/** The planes through the coarse axis that the network super-resolves: xz alone, or xz and yz averaged. */
+export type Fusion = 'xz' | 'xz+yz';
 
 /** Frame axis i is stored axis perm[i]. */
 export function framePermutation(coarse: CoarseAxis): Vec3 {
