@@ -2,6 +2,7 @@ import {readFileSync, readdirSync} from 'node:fs';
 import {fileURLToPath} from 'node:url';
 import {defineConfig, type Plugin} from 'vite';
 import {ISOLATION_HEADERS} from './src/serve/isolation.ts';
+import {patchThreadedWasmGlue, THREADED_WASM_GLUE} from './src/tf/threaded-wasm-patch.ts';
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 
@@ -63,22 +64,14 @@ function genericModelFiles(): Plugin {
   };
 }
 
-/**
- * The threaded tfjs wasm build starts its pthread workers from its own factory
- * function's source text (`factory.toString()`), so that text must not refer to
- * the closure around it. It does, to `_scriptDir`, behind a `typeof` guard the
- * minifier removes once it can see the variable, and every worker then fails
- * with "e is not defined" (tfjs#4107). Keeping the value on `globalThis` makes
- * the guard hold in the workers too.
- */
+/** Keeps the threaded tfjs wasm glue's pthread workers working (src/tf/threaded-wasm-patch.ts); fails the build if tfjs changed. */
 function tfjsThreadedWasmScriptDir(): Plugin {
   return {
     name: 'tfjs-threaded-wasm-script-dir',
     enforce: 'pre',
     transform(code, id) {
-      if (!id.includes('/@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-threaded-simd.js')) return null;
-      const fixed = code.replace('var _scriptDir =', '_scriptDir =').replace(/\b_scriptDir\b/g, 'globalThis.__tfjsWasmScriptDir');
-      return {code: fixed, map: null};
+      if (!id.includes(THREADED_WASM_GLUE)) return null;
+      return {code: patchThreadedWasmGlue(code), map: null};
     },
   };
 }

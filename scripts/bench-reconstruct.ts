@@ -22,7 +22,8 @@ import path from 'node:path';
 import {parseArgs} from 'node:util';
 import * as zarr from 'zarrita';
 import FileSystemStore from '@zarrita/storage/fs';
-import {openOmeZarr} from '../src/io/ome-zarr-reader.ts';
+import {openCliInput} from '../src/cli/open-input.ts';
+import {oneTimeReader} from '../src/input/open-input.ts';
 import {buildGroupAttributes} from '../src/input/ngff.ts';
 import {type Vec3} from '../src/grid/box.ts';
 import {initBackend} from '../src/tf/backend.ts';
@@ -74,15 +75,16 @@ function settingsFor(backend: string): {ranges: [number, number][]; chunk: numbe
 
 /** Writes the crop as its own OME-Zarr volume (placed where it was) and returns its voxels. */
 async function writeCrop(dir: string, ranges: [number, number][]): Promise<{data: Uint8Array; shape: Vec3}> {
-  const vol = await openOmeZarr(new FileSystemStore(EXAMPLE));
-  const got = await zarr.get(vol.arrays[0], ranges.map(([a, b]) => zarr.slice(a, b)));
-  const shape = got.shape as Vec3;
-  const {scale, translation} = vol.desc.levels[0];
+  const opened = await openCliInput(EXAMPLE);
+  const box = {start: ranges.map(([a]) => a) as Vec3, end: ranges.map(([, b]) => b) as Vec3};
+  const shape = ranges.map(([a, b]) => b - a) as Vec3;
+  const data = Uint8Array.from(await oneTimeReader(opened, 0)(box));
+  const {scale, translation} = opened.input.levels[0];
   const root = zarr.root(new FileSystemStore(dir));
-  await zarr.create(root, {attributes: buildGroupAttributes({name: 'crop', unit: vol.desc.unit, levels: [{path: '0', scale, translation: translation.map((t, i) => t + ranges[i][0] * scale[i]) as Vec3}]})});
+  await zarr.create(root, {attributes: buildGroupAttributes({name: 'crop', unit: opened.input.unit, levels: [{path: '0', scale, translation: translation.map((t, i) => t + ranges[i][0] * scale[i]) as Vec3}]})});
   const arr = await zarr.create(root.resolve('0'), {shape, chunkShape: [64, 64, 64].map((c, i) => Math.min(c, shape[i])), dtype: 'uint8', codecs: [{name: 'bytes', configuration: {endian: 'little'}}, {name: 'zstd', configuration: {level: 3, checksum: false}}]});
-  await zarr.set(arr, null, got as never);
-  return {data: got.data as Uint8Array, shape};
+  await zarr.set(arr, null, {data, shape, stride: [shape[1] * shape[2], shape[2], 1]});
+  return {data, shape};
 }
 
 /** The xz planes of the crop, normalised and interpolated exactly as reconstruct's blocks are. */

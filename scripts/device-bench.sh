@@ -25,7 +25,7 @@ run() { # name, seconds, command…
   echo "== $name" >&2
   timeout "$limit" "$@" >"$out/$name.txt" 2>"$out/$name.err" || echo "$name: exit $? (see $out/$name.err)" | tee -a "$out/failures.txt"
 }
-run speed 150 npm run -s bench:speed -- --backends webgpu,wasm --presets default --size 256 --planes 8
+run speed 150 npm run -s bench:speed -- --browser --backends webgpu,wasm --presets default --size 256 --planes 8
 run viewer-webgpu 150 npm run -s bench:viewer -- --tfjs webgpu --steps 4 --plane-steps 4 --json
 run viewer-wasm 150 npm run -s bench:viewer -- --tfjs wasm --steps 4 --plane-steps 4 --json
 

@@ -5,11 +5,12 @@ import {spawn} from 'node:child_process';
 const steps = [
   {name: 'chromium', cmd: 'bash', args: ['scripts/ensure-chromium.sh']},
   {name: 'slurm', cmd: 'bash', args: ['scripts/ensure-slurm.sh']},
+  {name: 'vulkan', cmd: 'bash', args: ['scripts/ensure-vulkan.sh']},
   {name: 'typecheck', cmd: 'npx', args: ['tsc', '--noEmit']},
   {name: 'node unit tests', cmd: 'npm', args: ['run', '--silent', 'test:node']},
   {name: 'build', cmd: 'npx', args: ['vite', 'build', '--logLevel', 'warn']},
-  {name: 'browser unit tests', cmd: 'npm', args: ['run', '--silent', 'test:browser']},
-  {name: 'end-to-end tests', cmd: 'npm', args: ['run', '--silent', 'test:e2e']},
+  {name: 'browser unit tests', cmd: 'npm', args: ['run', '--silent', 'test:browser'], needs: ['chromium', 'build']},
+  {name: 'end-to-end tests', cmd: 'npm', args: ['run', '--silent', 'test:e2e'], needs: ['chromium', 'build']},
 ];
 
 /** Counts from node's spec reporter ("ℹ pass N") or web-test-runner ("N passed, M failed"). */
@@ -40,6 +41,12 @@ let passed = 0;
 let failed = 0;
 const failedSteps = [];
 for (const step of steps) {
+  // Without Chromium (or the build) these cannot run; the failed step already fails the run.
+  const missing = (step.needs ?? []).filter((n) => failedSteps.includes(n));
+  if (missing.length) {
+    console.log(`\n=== ${step.name}: skipped (${missing.join(' and ')} failed)`);
+    continue;
+  }
   console.log(`\n=== ${step.name} ===`);
   const started = Date.now();
   const {code, output} = await run(step);
@@ -50,7 +57,6 @@ for (const step of steps) {
   if (code !== 0) {
     failedSteps.push(step.name);
     if (c.failed === 0) failed += 1; // a step that broke without a test count still fails the run
-    if (['chromium', 'build'].includes(step.name)) break;
   }
 }
 if (failedSteps.length) console.log(`\nfailed steps: ${failedSteps.join(', ')}`);

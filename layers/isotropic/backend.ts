@@ -17,12 +17,14 @@ import {computeIsotropicBlock, computeIsotropicBlockStaged, type BlockInput, typ
 import {planeResultCache} from '../../src/chunk/plane-cache.ts';
 import type {Vec3} from '../../src/grid/box.ts';
 import {ExclusiveQueue} from '../../src/chunk/exclusive-queue.ts';
-import {openInput, type OpenedInput} from '../../src/input/open-input.ts';
+import {openInput} from '../../src/input/open-input.ts';
+import {OpenedInputs} from './worker-inputs.ts';
 import {decodedBlockBytes} from '../../src/input/block-region.ts';
-import type {DecodedBlock, InputSpec} from '../../src/input/types.ts';
+import type {DecodedBlock} from '../../src/input/types.ts';
 import type {IsotropicModel} from '../../src/model/model.ts';
 import {deviceBytes, trimDevicePool} from '../../src/tf/device-memory.ts';
-import {DEFAULT_INPUT_CACHE_BYTES, IsotropicChunkSourceParameters, LAYER_STATUS_RPC_ID, type LayerStatus} from './base.ts';
+import {yieldToEventLoop} from '../../src/util/yield.ts';
+import {DEFAULT_INPUT_CACHE_BYTES, IsotropicChunkSourceParameters, LAYER_STATUS_RPC_ID, type ChunkKind, type LayerStatus} from './base.ts';
 import {ensureBackend, isDeviceLoss, networkModel, recoverFromDeviceLoss, type NetworkModel} from './worker-network.ts';
 import {holdsData, isVisible, IsotropicVolumeChunk, replaceChunkData} from './refinement.ts';
 import * as tf from '@tensorflow/tfjs';
@@ -44,22 +46,13 @@ const planeCache = planeResultCache(256 * 2 ** 20);
 const refining = new Map<IsotropicVolumeChunk, {source: IsotropicVolumeChunkSourceBackend; wanted(): boolean; drop(): void}>();
 /** While refinements wait, each source says every so often how many of its visible chunks do (chunks change tier silently). */
 let refiningTimer: ReturnType<typeof setInterval> | undefined;
-/** Inputs opened in this worker (every level of a layer shares one), by their spec. */
-const inputs = new Map<string, Promise<OpenedInput>>();
+/**
+ * Inputs opened in this worker, the few used last (every level of a layer shares one). The frontend
+ * checked the input already: isotropic or not, the worker computes what it is asked.
+ */
+const inputs = new OpenedInputs((spec) => openInput(spec, {requireAnisotropic: false}));
 /** Largest tfjs tensor bytes held between chunks (the weights and cached constants). */
 let maxHeldTensorBytes = 0;
-
-function openWorkerInput(spec: InputSpec): Promise<OpenedInput> {
-  const key = JSON.stringify(spec);
-  let opened = inputs.get(key);
-  if (!opened) {
-    // The frontend checked the input already: isotropic or not, the worker computes what it is asked.
-    opened = openInput(spec, {requireAnisotropic: false});
-    opened.catch(() => inputs.delete(key));
-    inputs.set(key, opened);
-  }
-  return opened;
-}
 
 function priorityOf(chunk: VolumeChunk): number {
   const c = chunk as unknown as {priorityTier: number; priority: number};
@@ -138,7 +131,7 @@ export class IsotropicVolumeChunkSourceBackend extends WithParameters(VolumeChun
     chunk.data = staged.first.data;
     chunk.provisional = staged.rest !== undefined;
     if (staged.rest) this.refineLater(chunk, generation, staged.rest);
-    this.reportChunk(staged.first, usedModel, queued, !chunk.provisional);
+    this.reportChunk(staged.first, queued, {usedModel, final: !chunk.provisional, refinement: false, visible: isVisible(chunk)});
   }
 
   /** Queues the chunk's second stage; its voxels replace the first stage's if neuroglancer still holds that. */
@@ -161,7 +154,7 @@ export class IsotropicVolumeChunkSourceBackend extends WithParameters(VolumeChun
         (result) => {
           if (!wanted()) return;
           replaceChunkData(this.rpc!, chunk, result.data);
-          this.reportChunk(result, true, 0, true);
+          this.reportChunk(result, 0, {usedModel: true, final: true, refinement: true, visible: isVisible(chunk)});
         },
         (e: Error) => {
           // The first stage stays on screen; a chunk that is gone is no failure.
@@ -194,7 +187,8 @@ export class IsotropicVolumeChunkSourceBackend extends WithParameters(VolumeChun
     this.report({kind: 'refining', source: this.rpcId!, visible});
   }
 
-  private reportChunk(result: BlockResult, usedModel: boolean, queued: number, final: boolean): void {
+  private reportChunk(result: BlockResult, queued: number, kind: ChunkKind): void {
+    const {usedModel} = kind;
     const budget = this.parameters.memoryBudget;
     if (usedModel) trimDevicePool(budget);
     // tfjs is only touched once the network has run (the backend may still be starting).
@@ -202,8 +196,7 @@ export class IsotropicVolumeChunkSourceBackend extends WithParameters(VolumeChun
     maxHeldTensorBytes = Math.max(maxHeldTensorBytes, tensorBytes);
     this.report({
       kind: 'chunk',
-      usedModel,
-      final,
+      ...kind,
       report: {voxels: result.data.length, networkPixels: result.networkPixels, timings: result.timings, queued},
       memory: {
         tensorBytes,
@@ -218,7 +211,7 @@ export class IsotropicVolumeChunkSourceBackend extends WithParameters(VolumeChun
 
   private blockInput(): Promise<BlockInput> {
     const {input, level, inputShape, rho, coarse} = this.parameters;
-    this.input ??= openWorkerInput(input).then(
+    this.input ??= inputs.get(input).then(
       (opened): BlockInput => ({shape: inputShape, rho, coarse, read: opened.reader(level, inputCache)}),
       (e: Error) => {
         this.input = undefined; // try again with the next chunk
@@ -267,7 +260,7 @@ export class IsotropicVolumeChunkSourceBackend extends WithParameters(VolumeChun
  */
 function yieldPointFor(current: () => number): () => Promise<void> {
   return async () => {
-    await new Promise((resolve) => setTimeout(resolve, 0));
+    await yieldToEventLoop();
     await networkQueue.yieldTo(current, YIELD_MARGIN);
   };
 }

@@ -49,6 +49,18 @@ export interface ChunkReport {
   queued: number;
 }
 
+/** What a chunk report stands for: which result of which chunk. */
+export interface ChunkKind {
+  /** Computed by the network (planes from the shared cache included); false: interpolation. */
+  usedModel: boolean;
+  /** False for a chunk's first stage (its cheaper plane axis alone), refined later in place. */
+  final: boolean;
+  /** The second stage of a chunk, replacing its first (not what the chunk first showed). */
+  refinement: boolean;
+  /** The chunk was in view when this result was delivered (not prefetched, not only recently seen). */
+  visible: boolean;
+}
+
 export interface MemoryReport {
   /** Bytes held in tfjs tensors after the chunk. */
   tensorBytes: number;
@@ -65,8 +77,7 @@ export interface MemoryReport {
 export type LayerStatus =
   | {kind: 'backend'; backend: string; notice?: string; threads?: number}
   | {kind: 'model'; state: 'loading' | 'ready' | 'failed'; url: string; version?: string; error?: string; name?: string}
-  /** `final`: false for a chunk's first stage (its cheaper plane axis alone), refined later in place. */
-  | {kind: 'chunk'; report: ChunkReport; memory: MemoryReport; usedModel: boolean; final: boolean}
+  | {kind: 'chunk'; report: ChunkReport; memory: MemoryReport} & ChunkKind
   /** Visible chunks of one chunk source that still show their first stage. */
   | {kind: 'refining'; source: number; visible: number}
   | {kind: 'chunk-failed'; error: string}

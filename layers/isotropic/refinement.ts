@@ -4,7 +4,8 @@
  * those in place, with no blank in between. Refinements wait in the network queue
  * below every visible chunk's first stage and run only for chunks neuroglancer
  * still holds; a chunk that leaves the view keeps its first-stage voxels until it
- * comes back.
+ * comes back. A waiting refinement holds the chunk-sized sum of its first axis,
+ * not the interpolated window: it reads and interpolates that again when it runs.
  */
 import {ChunkPriorityTier, ChunkState} from 'neuroglancer/unstable/chunk_manager/base.js';
 import {VolumeChunk} from 'neuroglancer/unstable/sliceview/volume/backend.js';

@@ -5,7 +5,7 @@
  * memory) that the viewer benchmark and tests read from `window.ngIsotropic`.
  */
 import {StatusMessage} from 'neuroglancer/unstable/status.js';
-import type {ChunkReport, LayerStatus, MemoryReport} from './base.ts';
+import type {ChunkKind, ChunkReport, LayerStatus, MemoryReport} from './base.ts';
 import {useModel, type LayerLike} from './use-model.ts';
 
 export interface LayerRecord {
@@ -23,8 +23,8 @@ export interface LayerRecord {
     levels?: number[];
   };
   backend?: {backend: string; notice?: string; threads?: number};
-  /** Chunk reports; `final` false: a first stage, refined later. */
-  chunks: (ChunkReport & {usedModel: boolean; final: boolean})[];
+  /** Chunk reports, first stages and refinements (base.ts ChunkKind). */
+  chunks: (ChunkReport & ChunkKind)[];
   /** Visible chunks still showing their first stage, over the layer's chunk sources. */
   refiningVisible: number;
   failures: string[];
@@ -97,7 +97,7 @@ export class LayerStatusDisplay {
         this.showModel();
         break;
       case 'chunk':
-        r.chunks.push({...status.report, usedModel: status.usedModel, final: status.final});
+        r.chunks.push({...status.report, usedModel: status.usedModel, final: status.final, refinement: status.refinement, visible: status.visible});
         if (r.chunks.length > MAX_CHUNK_RECORDS) r.chunks.splice(0, r.chunks.length - MAX_CHUNK_RECORDS / 2); // a long session stays small
         r.memory = status.memory;
         break;

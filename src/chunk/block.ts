@@ -11,7 +11,8 @@ import type {IsotropicModel} from '../model/model.ts';
 import {sizeMultiple} from '../model/config.ts';
 import type {PlaneInferenceOptions} from '../infer/planes.ts';
 import {boxSize, type Box3} from '../grid/box.ts';
-import {computeIsotropicChunkStaged, type ChunkTimings, type ComputedChunk, type StageOptions} from './compute.ts';
+import {computeIsotropicChunk, computeIsotropicChunkStaged} from './compute.ts';
+import type {ChunkTimings, ComputeChunkOptions, ComputedChunk, StageOptions} from './compute.ts';
 import {type RegionReader} from '../grid/region-reader.ts';
 import type {PlaneResultCache} from './plane-cache.ts';
 import {toDtype, type VoxelArray} from './dtype.ts';
@@ -64,30 +65,40 @@ export interface StagedBlock {
   rest?: (stage?: StageOptions) => Promise<BlockResult>;
 }
 
-/** Computes the isotropic voxels of `box` (stored order, isotropic voxel indices). */
+/** Computes the isotropic voxels of `box` (stored order, isotropic voxel indices) in one go. */
 export async function computeIsotropicBlock(input: BlockInput, box: Box3, model: IsotropicModel | undefined, options: BlockOptions): Promise<BlockResult> {
-  const staged = await computeIsotropicBlockStaged(input, box, model, options);
-  return staged.rest ? staged.rest() : staged.first;
+  const {plan, read, chunkOptions, toBlock} = blockChunk(input, box, model, options);
+  return toBlock(await computeIsotropicChunk(plan, read, model, chunkOptions));
 }
 
-export async function computeIsotropicBlockStaged(input: BlockInput, box: Box3, model: IsotropicModel | undefined, options: BlockOptions): Promise<StagedBlock> {
+export async function computeIsotropicBlockStaged(
+  input: BlockInput,
+  box: Box3,
+  model: IsotropicModel | undefined,
+  options: BlockOptions,
+): Promise<StagedBlock> {
+  const {plan, read, chunkOptions, toBlock} = blockChunk(input, box, model, options);
+  const {first, rest} = await computeIsotropicChunkStaged(plan, read, model, chunkOptions);
+  return {first: toBlock(first), rest: rest && (async (stage) => toBlock(await rest(stage)))};
+}
+
+/** The block as a chunk of the coarse-axis frame: its plan, reader and options, and the way back to stored order. */
+function blockChunk(input: BlockInput, box: Box3, model: IsotropicModel | undefined, options: BlockOptions) {
   const {frame, grid} = blockFrame(input);
   const multiple = model ? sizeMultiple(model.metadata.config) : 1;
   const halo = model ? (options.halo ?? multiple) : 0;
-  const interpolation = options.interpolation ?? 'cubic';
   // Plans always take cubic margins, whatever the interpolation: the same reads, the same numbers.
   const plan = planChunk(grid, permuteBox(box, frame), {halo, multiple, fuse: options.fuse, interpolation: 'cubic'});
-  const staged = await computeIsotropicChunkStaged(plan, frameReader(input.read, frame), model, {
+  const chunkOptions: ComputeChunkOptions = {
     fuse: options.fuse,
-    interpolation,
+    interpolation: options.interpolation ?? 'cubic',
     plane: options.plane,
     signal: options.signal,
     planeCache: options.planeCache && {cache: options.planeCache.cache, prefix: `${options.planeCache.prefix}|${frame.join('')}`},
-  });
+  };
   const toBlock = (result: ComputedChunk): BlockResult => {
     const stored = transposeVolume(result.data, boxSize(plan.output), inversePermutation(frame));
     return {data: options.dtype ? toDtype(stored, options.dtype) : stored, networkPixels: result.networkPixels, timings: result.timings};
   };
-  const {rest} = staged;
-  return {first: toBlock(staged.first), rest: rest && (async (stage) => toBlock(await rest(stage)))};
+  return {plan, read: frameReader(input.read, frame), chunkOptions, toBlock};
 }

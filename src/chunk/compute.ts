@@ -45,8 +45,14 @@ export interface ComputedChunk {
  * holds the network result of the cheaper plane axis alone (a thin xz chunk's
  * own xz planes; its yz planes need context across y and cost far more),
  * `rest` adds the other axis and gives the fused chunk, the same numbers as a
- * one-stage computation. With one axis, no model, or one axis cached, `first`
- * is final and `rest` absent.
+ * one-stage computation. With one axis, no model, or the costlier axis cached
+ * (the rest then costs no more than the first), `first` is final and `rest`
+ * absent. A cached cheaper axis still makes a first stage: it shows at once.
+ *
+ * `rest` holds only the first axis's output-sized sum, never the interpolated
+ * window: it reads and interpolates the window again when it runs (its reads
+ * come from the input cache), so refinements waiting in a queue cost no window
+ * memory.
  */
 export interface StagedChunk {
   first: ComputedChunk;
@@ -62,50 +68,45 @@ export interface StageOptions {
 type Axis = 'xz' | 'yz';
 const now = () => performance.now();
 
+/** The chunk in one go (batch reconstruction): one read, both axes. */
 export async function computeIsotropicChunk(
   plan: ChunkPlan,
   read: RegionReader,
   model: IsotropicModel | undefined,
   options: ComputeChunkOptions,
 ): Promise<ComputedChunk> {
-  const staged = await computeIsotropicChunkStaged(plan, read, model, options);
-  return staged.rest ? staged.rest() : staged.first;
+  return (await computeStages(plan, read, model, options, false)).first;
 }
 
-export async function computeIsotropicChunkStaged(
+export function computeIsotropicChunkStaged(
   plan: ChunkPlan,
   read: RegionReader,
   model: IsotropicModel | undefined,
   options: ComputeChunkOptions,
 ): Promise<StagedChunk> {
+  return computeStages(plan, read, model, options, true);
+}
+
+async function computeStages(
+  plan: ChunkPlan,
+  read: RegionReader,
+  model: IsotropicModel | undefined,
+  options: ComputeChunkOptions,
+  staged: boolean,
+): Promise<StagedChunk> {
   const {signal} = options;
   const t0 = now();
-  const raw = await read(plan.read, signal);
-  signal?.throwIfAborted();
-  const t1 = now();
-
-  const [sections, ry, rx] = boxSize(plan.read);
-  let source = raw;
-  if (model) {
-    const {mean, std} = model.metadata.normalisation;
-    source = new Float32Array(raw.length);
-    for (let i = 0; i < raw.length; i++) source[i] = (raw[i] - mean) / std;
-  }
-  const method = model ? (model.metadata.interpolation ?? 'cubic') : options.interpolation;
-  const iso = interpolateAxis0(source, [sections, ry, rx], plan.positions, method);
-  const t2 = now();
-  const read_ = t1 - t0, interpolate = t2 - t1;
-
+  const timings: ChunkTimings = {read: 0, interpolate: 0, infer: 0, total: 0};
   if (!model) {
+    const iso = await interpolatedWindow(plan, read, undefined, options.interpolation, timings, signal);
     const data = cropBox(iso, plan.window, plan.output);
-    return {first: {data, timings: {read: read_, interpolate, infer: 0, total: now() - t0}, networkPixels: 0}};
+    return {first: {data, timings: {...timings, total: now() - t0}, networkPixels: 0}};
   }
 
   const out = new Float32Array(boxVoxels(plan.output));
+  // Cheaper axis first; the sum of two terms is the same in either order.
   const axes: Axis[] = options.fuse === 'xz+yz' ? ['xz', 'yz'] : ['xz'];
-  // Cheaper axis first (a cached one costs nothing); the sum of two terms is the same in either order.
-  const costs = new Map(axes.map((axis) => [axis, isCached(plan, axis, options) ? 0 : planePixels(plan, axis)]));
-  axes.sort((a, b) => costs.get(a)! - costs.get(b)!);
+  axes.sort((a, b) => planePixels(plan, a) - planePixels(plan, b));
   const {mean, std} = model.metadata.normalisation;
   const finish = (axesDone: number) => {
     const scale = std / axesDone;
@@ -113,28 +114,81 @@ export async function computeIsotropicChunkStaged(
     for (let i = 0; i < out.length; i++) data[i] = out[i] * scale + mean;
     return data;
   };
+  /** Runs one stage over `stageAxes`, adding its times to `t` (which holds the earlier stages' times). */
+  const runStage = async (stageAxes: Axis[], stage: StageOptions, t: ChunkTimings): Promise<number> => {
+    const start = now();
+    const before = t.read + t.interpolate;
+    const iso = lazyWindow(plan, read, model, options, t);
+    let pixels = 0;
+    for (const axis of stageAxes) pixels += await addSuperResolvedPlanes(model, iso, plan, axis, out, options, stage);
+    const elapsed = now() - start;
+    t.infer += elapsed - (t.read + t.interpolate - before);
+    t.total += elapsed;
+    return pixels;
+  };
 
-  const firstStage = {plane: options.plane, signal};
-  let networkPixels = await addSuperResolvedPlanes(model, iso, plan, axes[0], out, options, firstStage);
-  const firstInfer = now() - t2;
-  // One stage when there is one axis, or when the first was free (cached): the second is then all that is left.
-  if (axes.length === 1 || costs.get(axes[0]) === 0) {
-    if (axes.length === 2) networkPixels += await addSuperResolvedPlanes(model, iso, plan, axes[1], out, options, firstStage);
-    const data = finish(axes.length);
-    return {first: {data, timings: {read: read_, interpolate, infer: now() - t2, total: now() - t0}, networkPixels}};
-  }
-  const first = {data: finish(1), timings: {read: read_, interpolate, infer: firstInfer, total: now() - t0}, networkPixels};
-  const firstTotal = first.timings.total;
-  const rest = async (stage: StageOptions = {}): Promise<ComputedChunk> => {
-    const t3 = now();
-    const second = {plane: {...options.plane, ...stage.plane}, signal: stage.signal ?? signal};
-    networkPixels += await addSuperResolvedPlanes(model, iso, plan, axes[1], out, options, second);
-    const restInfer = now() - t3;
-    const data = finish(2);
-    return {data, timings: {read: read_, interpolate, infer: firstInfer + restInfer, total: firstTotal + (now() - t3)}, networkPixels};
+  // One stage when asked for, with one axis, or with the costlier axis cached (what is left costs no more than the first).
+  const oneStage = !staged || axes.length === 1 || isCached(plan, axes[1], options);
+  const firstAxes = oneStage ? axes : axes.slice(0, 1);
+  let networkPixels = await runStage(firstAxes, {plane: options.plane, signal}, timings);
+  const first: ComputedChunk = {data: finish(firstAxes.length), timings: {...timings}, networkPixels};
+  if (oneStage) return {first};
+
+  const firstTimings = first.timings; // not `first`: its voxels are the caller's to keep or drop
+  let second: Promise<ComputedChunk> | undefined;
+  const rest = (stage: StageOptions = {}): Promise<ComputedChunk> => {
+    // `out` takes the second axis once: a repeated call gets the same result, a failed one may be retried.
+    second ??= (async () => {
+      const t = {...firstTimings};
+      const secondStage = {plane: {...options.plane, ...stage.plane}, signal: stage.signal ?? signal};
+      networkPixels += await runStage([axes[1]], secondStage, t);
+      return {data: finish(2), timings: t, networkPixels};
+    })();
+    second.catch(() => (second = undefined));
+    return second;
   };
   return {first, rest};
 }
+
+/** Reads the plan's region, normalises it for the model and interpolates z over the window; adds the times to `t`. */
+async function interpolatedWindow(
+  plan: ChunkPlan,
+  read: RegionReader,
+  model: IsotropicModel | undefined,
+  interpolation: 'cubic' | 'linear',
+  t: ChunkTimings,
+  signal?: AbortSignal,
+): Promise<Float32Array> {
+  const t0 = now();
+  const raw = await read(plan.read, signal);
+  signal?.throwIfAborted();
+  const t1 = now();
+  const [sections, ry, rx] = boxSize(plan.read);
+  let source = raw;
+  if (model) {
+    const {mean, std} = model.metadata.normalisation;
+    source = new Float32Array(raw.length);
+    for (let i = 0; i < raw.length; i++) source[i] = (raw[i] - mean) / std;
+  }
+  const method = model ? (model.metadata.interpolation ?? 'cubic') : interpolation;
+  const iso = interpolateAxis0(source, [sections, ry, rx], plan.positions, method);
+  t.read += t1 - t0;
+  t.interpolate += now() - t1;
+  return iso;
+}
+
+/** The window, interpolated on first use within one stage (a stage whose planes are all cached reads nothing). */
+function lazyWindow(plan: ChunkPlan, read: RegionReader, model: IsotropicModel, options: ComputeChunkOptions, t: ChunkTimings): WindowSource {
+  let window: Promise<Float32Array> | undefined;
+  return (signal) => {
+    window ??= interpolatedWindow(plan, read, model, options.interpolation, t, signal);
+    window.catch(() => (window = undefined)); // an aborted read is tried again by the next caller
+    return window;
+  };
+}
+
+/** The interpolated window (normalised intensities over plan.window), read with `signal`. */
+type WindowSource = (signal?: AbortSignal) => Promise<Float32Array>;
 
 /** The output planes of an axis: y for xz, x for yz. */
 function planeRange(plan: ChunkPlan, axis: Axis): {first: number; end: number} {
@@ -167,7 +221,7 @@ function isCached(plan: ChunkPlan, axis: Axis, options: ComputeChunkOptions): bo
  */
 async function addSuperResolvedPlanes(
   model: IsotropicModel,
-  iso: Float32Array,
+  windowOf: WindowSource,
   plan: ChunkPlan,
   axis: Axis,
   out: Float32Array,
@@ -181,8 +235,9 @@ async function addSuperResolvedPlanes(
   const n = xz ? oy : ox;
   const cols = xz ? wx : wy;
   let computed = false; // false: a neighbouring chunk's result, from the cache or in flight
-  const compute = (signal?: AbortSignal) => {
+  const compute = async (signal?: AbortSignal) => {
     computed = true;
+    const iso = await windowOf(signal ?? stage.signal);
     // Plane p is output y (xz) or output x (yz); its columns run along the window's x (xz) or y (yz).
     const planeOffset = xz ? output.start[1] - win.start[1] : output.start[2] - win.start[2];
     const at = (p: number, z: number, c: number) => (xz ? (z * wy + p + planeOffset) * wx + c : (z * wy + c) * wx + p + planeOffset);

@@ -3,7 +3,7 @@ import {UserError} from '../errors.ts';
 import {loadModel} from '../model/model-io.ts';
 import {fileHandler} from '../model/file-store.ts';
 import {disposeModel, type IsotropicModel} from '../model/model.ts';
-import {initBackend} from '../tf/backend.ts';
+import {startCliBackend, type NodeBackend} from './backend-option.ts';
 import {evaluateReconstructions, formatReport} from '../eval/evaluate.ts';
 import type {Fusion} from '../grid/frame.ts';
 import type {PlaneInferenceOptions} from '../infer/planes.ts';
@@ -13,13 +13,13 @@ import {isHttpUrl} from '../util/url.ts';
 
 export async function evaluateCommand(
   input: string,
-  opts: {input?: CliInputOptions; truth: string; model?: string; fuse: Fusion; flips: PlaneInferenceOptions['flips']; border?: number; json: boolean},
+  opts: {input?: CliInputOptions; truth: string; model?: string; fuse: Fusion; flips: PlaneInferenceOptions['flips']; border?: number; json: boolean; backend?: NodeBackend},
 ): Promise<void> {
   const aniso = await openCliInput(input, opts.input);
   const truth = await openCliInput(opts.truth, {missing: opts.input?.missing, requireAnisotropic: false});
   let model: IsotropicModel | undefined;
   if (opts.model) {
-    await initBackend();
+    await startCliBackend(opts.backend);
     const source = isHttpUrl(opts.model) ? opts.model : fileHandler(opts.model);
     model = (await loadModel(source).catch((e) => {
       throw new UserError((e as Error).message);

@@ -12,8 +12,9 @@ import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {progressBar} from './progress.ts';
 import {evaluateCommand} from './evaluate-command.ts';
-import {registerReconstructCommands} from './reconstruct-command.ts';
-import {INPUT_HELP, inputOptionsOf, parseVoxelSize, withInputOptions} from './input-options.ts';
+import {registerReconstructCommands} from './batch-commands.ts';
+import {withBackendOption} from './backend-option.ts';
+import {INPUT_HELP, inputOptionsOf, voxelArgument, withInputOptions} from './input-options.ts';
 
 /** The package's folder (where examples/ lives), whatever the working directory. */
 const PACKAGE_ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -64,7 +65,7 @@ export function buildProgram(): Command {
     .description('convert a stack of 2-D images (PNG/TIFF, one per z) or a 3-D TIFF to an OME-Zarr volume')
     .argument('<input>', 'folder of images (sorted naturally) or a 3-D TIFF file')
     .argument('<output>', 'output OME-Zarr folder, e.g. volume.ome.zarr')
-    .requiredOption('--voxel-size <x,y,z>', 'input voxel size, e.g. 10,10,10', parseVoxelSize)
+    .requiredOption('--voxel-size <x,y,z>', 'input voxel size, e.g. 10,10,10', voxelArgument('--voxel-size'))
     .option('--unit <unit>', 'unit of the voxel size', 'nanometer')
     .option('--downsample-z <n>', 'average groups of n slices (makes anisotropic data)', parseInteger, 1)
     .option('--crop <x0:x1,y0:y1,z0:z1>', 'keep only these input voxels (half-open ranges)')
@@ -99,12 +100,15 @@ export function buildProgram(): Command {
       }
     });
 
-  withInputOptions(program
+  withBackendOption(withInputOptions(program
     .command('train')
-    .description('train a model self-supervised on the lateral planes of one anisotropic volume, or of several (Node, wasm backend)')
-    .argument('<inputs...>', `${INPUT_HELP}; several are pooled (same data type and lateral size)`))
+    .description('train a model self-supervised on the lateral planes of one anisotropic volume, or of several (Node: WebGPU on a GPU, else wasm)')
+    .argument('<inputs...>', `${INPUT_HELP}; several are pooled (same data type and lateral size)`)))
     .requiredOption('--out <dir>', 'model folder (model.json + weights.bin; checkpoints in <dir>/checkpoint)')
-    .option('--preset <name>', `network of a new model: ${Object.keys(PRESETS).join(', ')} (the generic ones take ρ as an input; without --preset and --init the generic model is fine-tuned; generic with a default-preset --init model makes that model ρ-conditioned)`)
+    .addOption(
+      new Option('--preset <name>', 'network of a new model (the generic ones take ρ as an input; without --preset and --init the generic model is fine-tuned; generic with a default-preset --init model makes that model ρ-conditioned)')
+        .choices(Object.keys(PRESETS)),
+    )
     .option('--rho-range <min,max>', 'ρ-conditioned models: the anisotropies to train for and serve (default 2,12, or the --init model\'s)', parseRhoRange)
     .option('--init <model>', 'fine-tune: start from this model\'s weights (folder or model.json; fresh optimizer state, same network); --steps counts the new steps (default without --preset: the generic model, examples/models/generic)')
     .option('--steps <n>', 'training steps', parseInteger, 2000)
@@ -112,7 +116,7 @@ export function buildProgram(): Command {
     .option('--batch <n>', 'patches per step', parseInteger, 8)
     .option('--patch <n>', 'patch edge (voxels)', parseInteger, 64)
     .option('--lr <rate>', 'Adam learning rate', parsePositive, 1e-4)
-    .option('--schedule <kind>', 'learning-rate schedule: constant or cosine', 'constant')
+    .addOption(new Option('--schedule <kind>', 'learning-rate schedule').choices(['constant', 'cosine']).default('constant'))
     .option('--warmup <n>', 'linear warm-up steps', parseNonNegative, 0)
     .option('--alpha <w>', 'weight of the projected distribution loss', parseNonNegative, 0.01)
     .option('--noise <sigma>', 'Gaussian noise added to degraded sections: "matched" (the noise they lack against real sections, measured on the data) or a std in units of the intensity std', parseNoise, 0)
@@ -121,9 +125,8 @@ export function buildProgram(): Command {
     .option('--seed <n>', 'random seed', parseInteger, 1)
     .option('--resume', 'continue from <out>/checkpoint')
     .option('--overwrite', 'start over even if <out> holds a model')
-    .option('--browser', 'train in headless Chromium on WebGPU (a real GPU where present) instead of Node/wasm')
+    .option('--browser', 'train in headless Chromium (its WebGPU, a real GPU where present) instead of in Node')
     .action(async (inputs: string[], o) => {
-      if (!['constant', 'cosine'].includes(o.schedule)) throw new UserError(`--schedule must be constant or cosine, got ${o.schedule}`);
       await trainCommand(inputs, {
         out: o.out,
         defaultInit: path.join(PACKAGE_ROOT, GENERIC_MODEL_DIR),
@@ -133,6 +136,7 @@ export function buildProgram(): Command {
         resume: Boolean(o.resume),
         overwrite: Boolean(o.overwrite),
         browser: Boolean(o.browser),
+        backend: o.backend,
         input: inputOptionsOf(o),
         train: {
           steps: o.steps,
@@ -152,28 +156,26 @@ export function buildProgram(): Command {
       });
     });
 
-  withInputOptions(program
+  withBackendOption(withInputOptions(program
     .command('evaluate')
     .description('compare linear, cubic and the model with ground truth (PSNR, SSIM, FRC axial resolution)')
-    .argument('<input>', INPUT_HELP))
+    .argument('<input>', INPUT_HELP)))
     .requiredOption('--truth <volume>', 'isotropic ground-truth volume (any input format; --voxel does not apply to it)')
     .option('--model <model>', 'model folder or model.json URL')
-    .option('--fuse <planes>', 'xz or xz+yz', 'xz+yz')
+    .addOption(new Option('--fuse <planes>', 'the network planes: xz, or xz+yz to also run the yz planes and average').choices(['xz', 'xz+yz']).default('xz+yz'))
     .option('--border <n>', 'voxels excluded at every face (default 2ρ)', parseInteger)
-    .option('--flips <which>', 'test-time augmentation: none, x or xz (averages mirrored passes; 2× or 4× the time)', 'none')
+    .addOption(new Option('--flips <which>', 'test-time augmentation: averages mirrored passes (x: 2×, xz: 4× the time)').choices(['none', 'x', 'xz']).default('none'))
     .option('--json', 'print the report as JSON')
     .action(async (input: string, o) => {
-      if (!['xz', 'xz+yz'].includes(o.fuse)) throw new UserError(`--fuse must be xz or xz+yz, got ${o.fuse}`);
-      if (!['none', 'x', 'xz'].includes(o.flips)) throw new UserError(`--flips must be none, x or xz, got ${o.flips}`);
-      await evaluateCommand(input, {input: inputOptionsOf(o), truth: o.truth, model: o.model, fuse: o.fuse, flips: o.flips, border: o.border, json: Boolean(o.json)});
+      await evaluateCommand(input, {input: inputOptionsOf(o), truth: o.truth, model: o.model, fuse: o.fuse, flips: o.flips, border: o.border, json: Boolean(o.json), backend: o.backend});
     });
 
   registerReconstructCommands(program);
 
   program
     .command('serve')
-    .description('serve the viewer and a folder of Zarr volumes over HTTP')
-    .option('--data <dir>', 'folder of Zarr volumes to serve (default: the bundled examples)')
+    .description('serve the viewer and a folder of volumes (Zarr, N5, precomputed) over HTTP')
+    .option('--data <dir>', 'folder of volumes to serve (Zarr, N5, precomputed) (default: the bundled examples)')
     .option('--app <dir>', 'built viewer folder', 'dist')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <port>', 'port (default: PORT in the environment, else 8080)', parsePort)

@@ -10,6 +10,7 @@ import {UserError} from '../errors.ts';
 import {pathExists} from '../util/path-exists.ts';
 import {isRemoteLocation, splitFormat} from '../input/location.ts';
 import {openInput, type OpenedInput} from '../input/open-input.ts';
+import {CLI_OPTIONS, InputOptionError} from '../input/input-options.ts';
 import type {InputSpec} from '../input/types.ts';
 
 export interface CliInputOptions {
@@ -38,6 +39,7 @@ export async function openCliInput(location: string, options: CliInputOptions = 
   try {
     return await openInput(spec, {localStore: (p) => new FileSystemStore(p), requireAnisotropic: options.requireAnisotropic});
   } catch (e) {
-    throw new UserError((e as Error).message);
+    // Advice that names an option names the flag (`--voxel X,Y,Z`), not the layer's `voxel=`.
+    throw new UserError(e instanceof InputOptionError ? e.spelled(CLI_OPTIONS) : (e as Error).message);
   }
 }

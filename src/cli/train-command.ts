@@ -1,7 +1,7 @@
 /**
  * `ng-isotropic train`: self-supervised training on one anisotropic volume, in
- * Node on the wasm backend, or with `--browser` in headless Chromium on WebGPU
- * (a real GPU where the machine has one). Checkpoints go to <out>/checkpoint
+ * Node (WebGPU through Dawn on a GPU, else wasm; `--backend`), or with
+ * `--browser` in headless Chromium on its WebGPU. Checkpoints go to <out>/checkpoint
  * every N steps and on Ctrl-C; `--resume` continues from there; the final
  * model goes to <out>. `--init <model>` fine-tunes: that model's weights and
  * network, a fresh optimizer, `--steps` new steps.
@@ -19,7 +19,7 @@ import {disposeModel, type ModelMetadata} from '../model/model.ts';
 import {loadModel, saveModel} from '../model/model-io.ts';
 import {fileHandler} from '../model/file-store.ts';
 import {artifactsFromJson, artifactsToJson} from '../model/artifacts-json.ts';
-import {initBackend} from '../tf/backend.ts';
+import {startCliBackend, type NodeBackend} from './backend-option.ts';
 import {prepareTraining} from '../train/session.ts';
 import {DEFAULT_TRAIN_OPTIONS, Trainer, type TrainOptions, type TrainProgress} from '../train/trainer.ts';
 import {openCliInput, type CliInputOptions} from './open-input.ts';
@@ -46,6 +46,8 @@ export interface TrainCommandOptions {
   resume: boolean;
   overwrite: boolean;
   browser: boolean;
+  /** Where training runs in Node (default: WebGPU on a GPU adapter, else wasm); not with --browser. */
+  backend?: NodeBackend;
   /** Voxel size, coarse axis and missing-chunk policy of the input. */
   input?: CliInputOptions;
   /** A ρ-conditioned model's range (default 2–12, or the --init model's). */
@@ -64,6 +66,7 @@ interface RunSummary {
 export async function trainCommand(inputs: string | string[], opts: TrainCommandOptions): Promise<void> {
   const all = typeof inputs === 'string' ? [inputs] : inputs;
   if (all.length > 1 && opts.browser) throw new UserError('--browser trains on one input volume');
+  if (opts.browser && opts.backend) throw new UserError('--backend picks where Node computes; --browser computes in Chromium: give one of them');
   // Isotropic inputs are opened too: a ρ-conditioned model learns from lateral planes only (prepareTraining refuses them for a fixed-ρ one).
   const openedAll: OpenedInput[] = [];
   for (const input of all) openedAll.push(await openCliInput(input, {...opts.input, requireAnisotropic: false}));
@@ -117,8 +120,7 @@ async function trainInNode(
   checkpointDir: string,
   onProgress: (p: TrainProgress) => void,
 ): Promise<RunSummary> {
-  const {backend, notice} = await initBackend();
-  if (notice) console.error(notice);
+  const {backend} = await startCliBackend(opts.backend);
   const resumeFrom = opts.resume ? await loadModel(fileHandler(checkpointDir)) : undefined;
   if (resumeFrom) console.error(`resuming from step ${resumeFrom.model.metadata.steps} (${checkpointDir})`);
   const initFrom = opts.init

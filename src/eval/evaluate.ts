@@ -15,6 +15,7 @@ import {extractPlane, frcCurve, frcResolution, planeGeometry, psnr, ssimPlanes, 
 import {checkModelFits, type IsotropicModel} from '../model/model.ts';
 import type {Fusion} from '../grid/frame.ts';
 import type {PlaneInferenceOptions} from '../infer/planes.ts';
+import {METRES} from '../input/units.ts';
 import {alignAndCrop} from './align.ts';
 
 export interface QualityRow {
@@ -67,7 +68,10 @@ export async function evaluateReconstructions(aniso: OpenedInput, truth: OpenedI
   const border = opts.border ?? Math.ceil(2 * rho);
   const reference = await readLevel(truth);
   const truthLevel = truth.input.levels[0];
-  const truthGrid = {data: reference.data, shape: reference.shape, origin: truthLevel.translation, spacing: truthLevel.scale};
+  // The truth's placement in the input's unit (the comparison is voxel for voxel, in world coordinates).
+  const toInputUnit = unitFactor(truth.input.unit, unit);
+  const inInputUnit = (v: Vec3) => v.map((x) => x * toInputUnit) as Vec3;
+  const truthGrid = {data: reference.data, shape: reference.shape, origin: inInputUnit(truthLevel.translation), spacing: inInputUnit(truthLevel.scale)};
   const origin = isotropicLevelOrigin(level, 'z');
   const spacing: Vec3 = [lateral, lateral, lateral];
   if (truth.input.dtype !== input.dtype) throw new Error(`input is ${input.dtype} but the truth is ${truth.input.dtype}`);
@@ -123,6 +127,23 @@ export async function evaluateReconstructions(aniso: OpenedInput, truth: OpenedI
     unit,
     rho,
   };
+}
+
+/**
+ * What a length in the truth's unit is in the input's: 1 for the same unit, the
+ * ratio for two metric length units; any other pair is refused in words.
+ */
+function unitFactor(truthUnit: string, inputUnit: string): number {
+  if (truthUnit === inputUnit) return 1;
+  const [t, i] = [METRES[truthUnit], METRES[inputUnit]];
+  if (t === undefined || i === undefined) {
+    const name = (u: string) => (u ? `"${u}"` : 'no unit');
+    throw new Error(
+      `the input's voxel size is in ${name(inputUnit)} but the truth's is in ${name(truthUnit)}, and only length units convert ` +
+        `(${Object.keys(METRES).join(', ')}): give both volumes' voxel sizes in one unit`,
+    );
+  }
+  return t / i;
 }
 
 /** FRC of matching xz planes of two volumes (z-direction sector), averaged over up to 32 planes. */

@@ -6,21 +6,12 @@
 import type {Vec3} from '../grid/box.ts';
 import {cOrderBlock} from './block-region.ts';
 import {decompress, type Compression} from './codecs.ts';
-import type {DecodedBlock, VoxelData} from './types.ts';
+import {TYPED_ARRAYS, type TypedArrayDtype, type VoxelData} from './typed-arrays.ts';
+import type {DecodedBlock} from './types.ts';
 
-/** Typed arrays of the N5 data types this reader decodes (64-bit integers are label data, not EM images). */
-export const N5_ARRAYS = {
-  uint8: Uint8Array,
-  int8: Int8Array,
-  uint16: Uint16Array,
-  int16: Int16Array,
-  uint32: Uint32Array,
-  int32: Int32Array,
-  float32: Float32Array,
-  float64: Float64Array,
-} as const;
-
-export type N5DataType = keyof typeof N5_ARRAYS;
+/** The N5 data types this reader decodes: all but the 64-bit integers (label data, not EM images). */
+export type N5DataType = TypedArrayDtype;
+export const N5_DATA_TYPES = Object.keys(TYPED_ARRAYS) as N5DataType[];
 
 export interface N5BlockHeader {
   /** The block's own shape, z, y, x (smaller than the dataset's blockSize at the far edges). */
@@ -56,7 +47,7 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /** `count` big-endian values of `dataType` as a native typed array (a copy where bytes must be swapped). */
 export function fromBigEndian(bytes: Uint8Array, dataType: N5DataType, count: number): VoxelData {
-  const Typed = N5_ARRAYS[dataType];
+  const Typed = TYPED_ARRAYS[dataType];
   const size = Typed.BYTES_PER_ELEMENT;
   if (bytes.length !== count * size) throw new Error(`holds ${bytes.length} bytes of voxels, expected ${count * size} (${count} × ${dataType})`);
   if (size === 1) return new Typed(bytes.buffer as ArrayBuffer, bytes.byteOffset, count);

@@ -7,8 +7,8 @@
  */
 import type {Vec3} from '../grid/box.ts';
 import type {Compression} from './codecs.ts';
-import {decodeN5Block, N5_ARRAYS, type N5DataType} from './n5-block.ts';
-import {MissingChunkError, readJson} from './store.ts';
+import {decodeN5Block, N5_DATA_TYPES, type N5DataType} from './n5-block.ts';
+import {MissingChunkError, probeJson, readJson} from './store.ts';
 import type {FormatVolume, InputStore, LevelSource, VolumeFormat} from './types.ts';
 import {isObject, positiveIntegers, whereOf, zyx, type Attributes, type Dataset} from './n5-attributes.ts';
 import {levelGeometry} from './n5-voxel-size.ts';
@@ -22,26 +22,21 @@ interface DatasetSpec {
 
 const MAX_LEVELS = 64;
 
-export const n5Format: VolumeFormat = {name: 'n5', detect, open};
+export const n5Format: VolumeFormat = {name: 'n5', title: 'N5', metadataHint: "N5's attributes.json", detect, open};
 
 async function detect(store: InputStore): Promise<boolean> {
-  const root = parseAttributes(await store.get('/attributes.json'));
+  const root = await probeAttributes(store, '/attributes.json');
   if (!root) return false;
   if ('n5' in root || ('dimensions' in root && 'dataType' in root)) return true;
   if (!('scales' in root || 'downsamplingFactors' in root || 'multiScale' in root)) return false;
-  const s0 = parseAttributes(await store.get('/s0/attributes.json'));
+  const s0 = await probeAttributes(store, '/s0/attributes.json');
   return s0 !== undefined && 'dimensions' in s0;
 }
 
 /** An attributes.json as an object; undefined where absent or not a JSON object (detection: not N5, not an error). */
-function parseAttributes(bytes: Uint8Array | undefined): Attributes | undefined {
-  if (!bytes) return undefined;
-  try {
-    const json: unknown = JSON.parse(new TextDecoder().decode(bytes));
-    return isObject(json) ? json : undefined;
-  } catch {
-    return undefined;
-  }
+async function probeAttributes(store: InputStore, key: `/${string}`): Promise<Attributes | undefined> {
+  const json = await probeJson(store, key);
+  return isObject(json) ? json : undefined;
 }
 
 async function readAttributes(store: InputStore, path: string): Promise<Attributes | undefined> {
@@ -130,8 +125,8 @@ function datasetSpec(attributes: Attributes, where: string): DatasetSpec {
 }
 
 function dataTypeOf(value: unknown, where: string): N5DataType {
-  if (typeof value === 'string' && value in N5_ARRAYS) return value as N5DataType;
-  const supported = Object.keys(N5_ARRAYS).join(', ');
+  if (N5_DATA_TYPES.includes(value as N5DataType)) return value as N5DataType;
+  const supported = N5_DATA_TYPES.join(', ');
   if (value === 'uint64' || value === 'int64') {
     throw new Error(`${where} holds ${value} data (labels, not an image): this reader reads ${supported}`);
   }

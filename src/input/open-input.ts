@@ -10,7 +10,8 @@ import {boxVoxels} from '../grid/box.ts';
 import type {RegionReader} from '../grid/region-reader.ts';
 import {blockRegionReader, decodedBlockBytes} from './block-region.ts';
 import {checkAnisotropic, checkSpacing, coarseRatio} from './placement.ts';
-import {openStore, type LocalStoreFactory} from './store.ts';
+import {InputOptionError} from './input-options.ts';
+import {openStore, type LocalStoreFactory, type StoreAccess} from './store.ts';
 import type {AnisotropicInput, DecodedBlock, FormatName, FormatVolume, InputSpec, InputStore, VolumeFormat} from './types.ts';
 import {zarrFormat} from './zarr.ts';
 import {n5Format} from './n5.ts';
@@ -37,13 +38,13 @@ export interface OpenInputOptions {
 }
 
 export async function openInput(spec: InputSpec, options: OpenInputOptions = {}): Promise<OpenedInput> {
-  const {store, root} = openStore(spec.location, options.localStore);
-  const format = spec.format ? FORMATS[spec.format] : await detectFormat(store, root);
+  const {store, root, access} = openStore(spec.location, options.localStore);
+  const format = spec.format ? FORMATS[spec.format] : await detectFormat(store, root, access);
   let volume: FormatVolume;
   try {
     volume = await format.open(store, root);
   } catch (e) {
-    throw new Error(`cannot open ${root} as ${formatTitle(format.name)}: ${(e as Error).message}`);
+    throw new Error(`cannot open ${root} as ${format.title}: ${access.accessDenied(root) ?? (e as Error).message}`);
   }
   const input = physicalInput(volume, spec, root);
   checkInput(input, spec, options.requireAnisotropic ?? true);
@@ -66,15 +67,17 @@ export function oneTimeReader(opened: OpenedInput, level: number): RegionReader 
   return (box, signal) => opened.reader(level, new ByteBudgetCache(4 * boxVoxels(box) + 2 ** 26, decodedBlockBytes))(box, signal);
 }
 
-export async function detectFormat(store: InputStore, root: string): Promise<VolumeFormat> {
-  for (const format of Object.values(FORMATS)) {
+/** `access`: what the store's server answered, to tell a forbidden volume from an absent one. */
+export async function detectFormat(store: InputStore, root: string, access?: StoreAccess): Promise<VolumeFormat> {
+  const formats = Object.values(FORMATS);
+  for (const format of formats) {
     if (await format.detect(store)) return format;
   }
-  throw new Error(`no volume at ${root}: found none of precomputed's info, N5's attributes.json, Zarr's zarr.json/.zgroup/.zarray`);
+  throw new Error(access?.accessDenied(root) ?? `no volume at ${root}: found none of ${formats.map((f) => f.metadataHint).join(', ')}`);
 }
 
 export function formatTitle(name: FormatName): string {
-  return name === 'precomputed' ? 'neuroglancer precomputed' : name === 'n5' ? 'N5' : 'Zarr';
+  return FORMATS[name].title;
 }
 
 /**
@@ -93,8 +96,8 @@ function physicalInput(volume: FormatVolume, spec: InputSpec, root: string): Ani
     spacing = (i) => volume.levels[i].spacing ?? (volume.levels[i].factors.map((f, d) => f * base.spacing![d]) as Vec3);
     if (!unit) unit = 'nanometer';
   } else {
-    const what = volume.format === 'zarr' ? 'is a plain Zarr array without voxel sizes' : 'has no voxel size in its metadata';
-    throw new Error(`${root} ${what}: add the option voxel=x,y,z (nm)`);
+    const what = volume.withoutVoxelSize ?? 'has no voxel size in its metadata';
+    throw new InputOptionError((option) => `${root} ${what}: add the option ${option.usage('voxel')} (nm)`);
   }
   const levels = volume.levels.map((level, i) => {
     const scale = spacing(i);

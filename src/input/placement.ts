@@ -5,6 +5,7 @@
 import type {Vec3} from '../grid/box.ts';
 import {AXIS_INDEX, type CoarseAxis} from '../grid/frame.ts';
 import type {InputLevel} from './types.ts';
+import {InputOptionError} from './input-options.ts';
 
 /** Spacing of the lateral (fine) axes: x, or y when x is the coarse one. */
 export function lateralSpacing(scale: Vec3, coarse: CoarseAxis): number {
@@ -26,10 +27,10 @@ export function checkSpacing(scale: Vec3, coarse: CoarseAxis, unit: string): voi
   const [sa, sb] = [scale[AXIS_INDEX[a]], scale[AXIS_INDEX[b]]];
   if (!(sa > 0 && sb > 0 && scale[c] > 0)) throw new Error(`voxel sizes must be positive (got z ${scale[0]}, y ${scale[1]}, x ${scale[2]} ${unit})`);
   if (Math.abs(sa - sb) / sb > 1e-6) {
-    throw new Error(`${a} and ${b} spacings differ (${sa} vs ${sb} ${unit}); with ${coarse} as the coarse axis they must be equal (option axis= picks the coarse axis)`);
+    throw new InputOptionError((o) => `${a} and ${b} spacings differ (${sa} vs ${sb} ${unit}); with ${coarse} as the coarse axis they must be equal (the option ${o.name('axis')} picks the coarse axis)`);
   }
   if (scale[c] < sb * (1 - 1e-6)) {
-    throw new Error(`${coarse} spacing ${scale[c]} is finer than the lateral spacing ${sb} ${unit}: nothing to make isotropic (option axis= picks the coarse axis)`);
+    throw new InputOptionError((o) => `${coarse} spacing ${scale[c]} is finer than the lateral spacing ${sb} ${unit}: nothing to make isotropic (the option ${o.name('axis')} picks the coarse axis)`);
   }
 }
 

@@ -8,25 +8,15 @@ import {decode as decodePng} from 'fast-png';
 import type {Vec3} from '../grid/box.ts';
 import {cOrderBlock} from './block-region.ts';
 import {decompress, isGzip} from './codecs.ts';
-import type {DecodedBlock, VoxelData} from './types.ts';
+import {TYPED_ARRAYS, type TypedArrayDtype, type VoxelData} from './typed-arrays.ts';
+import type {DecodedBlock} from './types.ts';
 
 export type ChunkEncoding = 'raw' | 'jpeg' | 'png';
 export const CHUNK_ENCODINGS: readonly ChunkEncoding[] = ['raw', 'jpeg', 'png'];
 
-/** Precomputed data types this reader takes; their names are zarrita's too. */
-export type ChunkDtype = 'uint8' | 'uint16' | 'uint32' | 'int8' | 'int16' | 'int32' | 'float32';
-
-const ARRAYS = {
-  uint8: Uint8Array,
-  uint16: Uint16Array,
-  uint32: Uint32Array,
-  int8: Int8Array,
-  int16: Int16Array,
-  int32: Int32Array,
-  float32: Float32Array,
-} as const;
-
-export const CHUNK_DTYPES = Object.keys(ARRAYS) as ChunkDtype[];
+/** Precomputed data types this reader takes (all of neuroglancer's but uint64, which holds labels). */
+export type ChunkDtype = Exclude<TypedArrayDtype, 'float64'>;
+export const CHUNK_DTYPES: readonly ChunkDtype[] = ['uint8', 'uint16', 'uint32', 'int8', 'int16', 'int32', 'float32'];
 
 /** Data types each image encoding can hold (jpeg: 8-bit; png: 8- or 16-bit grayscale). */
 export const ENCODING_DTYPES: Record<ChunkEncoding, readonly ChunkDtype[]> = {
@@ -42,7 +32,7 @@ export async function decodeChunk(bytes: Uint8Array, encoding: ChunkEncoding, dt
 }
 
 async function decodeRaw(bytes: Uint8Array, dtype: ChunkDtype, shape: Vec3, name: string): Promise<VoxelData> {
-  const Typed = ARRAYS[dtype];
+  const Typed = TYPED_ARRAYS[dtype];
   const expected = voxels(shape) * Typed.BYTES_PER_ELEMENT;
   // Chunk files stored gzipped (without Content-Encoding, or on disk). Only when
   // the length is wrong: raw voxels may themselves begin with the bytes 1f 8b.

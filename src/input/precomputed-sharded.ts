@@ -8,6 +8,7 @@
  */
 import murmur from 'murmurhash3js-revisited';
 import {decompress} from './codecs.ts';
+import {ByteBudgetCache} from '../util/byte-budget-cache.ts';
 import {MissingChunkError} from './store.ts';
 import type {InputStore} from './types.ts';
 
@@ -119,24 +120,73 @@ interface Range {
   length: number;
 }
 
+/**
+ * A decoded minishard index: its chunk ids (ascending) and each chunk's
+ * absolute byte range in the shard file, kept as typed arrays so that the
+ * index cache can weigh it exactly.
+ */
+export class MinishardIndex {
+  constructor(
+    private readonly ids: BigUint64Array,
+    private readonly offsets: Float64Array,
+    private readonly lengths: Float64Array,
+  ) {}
+
+  get byteLength(): number {
+    return this.ids.byteLength + this.offsets.byteLength + this.lengths.byteLength;
+  }
+
+  find(id: bigint): Range | undefined {
+    let lo = 0;
+    let hi = this.ids.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.ids[mid] < id) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo < this.ids.length && this.ids[lo] === id ? {offset: this.offsets[lo], length: this.lengths[lo]} : undefined;
+  }
+}
+
+const EMPTY_MINISHARD = new MinishardIndex(new BigUint64Array(0), new Float64Array(0), new Float64Array(0));
+
 /** Shard indices up to this size are read whole (one request per shard); larger ones an entry at a time. */
 const WHOLE_INDEX_BYTES = 1 << 16;
 
+/** What the shard index cache holds: whole shard indices and decoded minishard indices. */
+export type ShardIndexCache = ByteBudgetCache<BigUint64Array | MinishardIndex>;
+
+/** Memory for the indices of every sharded scale a process reads, unless a scale is given a cache of its own. */
+export const SHARD_INDEX_BUDGET_BYTES = 32 << 20;
+
+let sharedIndexCache: ShardIndexCache | undefined;
+
+export function shardIndexCache(budgetBytes = SHARD_INDEX_BUDGET_BYTES): ShardIndexCache {
+  return new ByteBudgetCache<BigUint64Array | MinishardIndex>(budgetBytes, (index) => index.byteLength);
+}
+
+/** Tells the scales apart in the shared index cache (two opens of one volume read their indices apart). */
+let nextScaleId = 0;
+
 /**
  * Reads chunks of one sharded scale stored under `prefix` (e.g. "10_10_40") of
- * `store`. Shard indices and decoded minishard indices are kept in memory.
+ * `store`. Shard indices and decoded minishard indices are kept in a
+ * byte-budgeted LRU cache (by default one shared by all scales), so a long
+ * session's memory stays bounded; an evicted index is read again when needed.
  */
 export class ShardedScale {
-  private readonly shardIndices = new Map<string, Promise<BigUint64Array>>();
-  private readonly minishards = new Map<string, Promise<Map<bigint, Range>>>();
   private readonly indexBytes: number;
+  private readonly cacheKey = `scale${nextScaleId++}`;
+  private readonly indices: ShardIndexCache;
 
   constructor(
     private readonly store: InputStore,
     private readonly prefix: string,
     readonly spec: ShardingSpec,
+    indexCache?: ShardIndexCache,
   ) {
     this.indexBytes = 16 * 2 ** spec.minishardBits;
+    this.indices = indexCache ?? (sharedIndexCache ??= shardIndexCache());
   }
 
   /**
@@ -150,7 +200,7 @@ export class ShardedScale {
     let range: Range | undefined;
     try {
       // Index reads are shared between blocks, so no one block's signal may cancel them.
-      range = (await this.minishardIndex(shard, minishard)).get(chunkId);
+      range = (await this.minishardIndex(shard, minishard)).find(chunkId);
     } catch (e) {
       if (e instanceof MissingChunkError) throw new MissingChunkError(file.slice(1), `the shard file holding chunk ${chunkName} is not found`);
       throw e;
@@ -165,16 +215,17 @@ export class ShardedScale {
     return `/${this.prefix}/${shardFileName(shard, this.spec.shardBits)}`;
   }
 
-  private minishardIndex(shard: bigint, minishard: bigint): Promise<Map<bigint, Range>> {
-    return cached(this.minishards, `${shard}/${minishard}`, async () => {
+  private async minishardIndex(shard: bigint, minishard: bigint): Promise<MinishardIndex> {
+    const index = await this.indices.get(`${this.cacheKey}/${shard}/${minishard}`, async () => {
       const file = this.shardKey(shard);
       const [start, end] = await this.shardIndexEntry(shard, minishard);
-      if (start === end) return new Map<bigint, Range>();
+      if (start === end) return EMPTY_MINISHARD;
       if (end < start) throw new Error(`the index of ${file.slice(1)} gives minishard ${minishard} a negative length`);
       const stored = await readRange(this.store, file, {offset: this.indexBytes + Number(start), length: Number(end - start)});
       const bytes = await decompress(stored, this.spec.minishardIndexEncoding);
       return parseMinishardIndex(bytes, this.indexBytes, `minishard ${minishard} of ${file.slice(1)}`);
     });
+    return index as MinishardIndex;
   }
 
   /** [start, end) of the minishard's index, relative to the end of the shard index. */
@@ -184,31 +235,36 @@ export class ShardedScale {
       const entry = uint64s(await readRange(this.store, file, {offset: Number(minishard) * 16, length: 16}));
       return [entry[0], entry[1]];
     }
-    const index = await cached(this.shardIndices, `${shard}`, async () => uint64s(await readRange(this.store, file, {offset: 0, length: this.indexBytes})));
+    const load = async () => uint64s(await readRange(this.store, file, {offset: 0, length: this.indexBytes}));
+    const index = (await this.indices.get(`${this.cacheKey}/${shard}`, load)) as BigUint64Array;
     const i = Number(minishard) * 2;
     return [index[i], index[i + 1]];
   }
 }
 
 /**
- * A decoded minishard index: chunk id → absolute byte range in the shard file.
- * Stored as 3·n uint64: ids (delta-coded), offsets (each relative to the previous
- * chunk's end, the first to the end of the shard index), sizes.
+ * A decoded minishard index. Stored as 3·n uint64: ids (delta-coded), offsets
+ * (each relative to the previous chunk's end, the first to the end of the shard
+ * index), sizes.
  */
-export function parseMinishardIndex(bytes: Uint8Array, shardIndexBytes: number, where: string): Map<bigint, Range> {
+export function parseMinishardIndex(bytes: Uint8Array, shardIndexBytes: number, where: string): MinishardIndex {
   if (bytes.length % 24 !== 0) throw new Error(`the index of ${where} is ${bytes.length} bytes long, not a multiple of 24`);
   const values = uint64s(bytes);
   const n = values.length / 3;
-  const ranges = new Map<bigint, Range>();
+  const ids = new BigUint64Array(n);
+  const offsets = new Float64Array(n);
+  const lengths = new Float64Array(n);
   let id = 0n;
   let end = BigInt(shardIndexBytes);
   for (let i = 0; i < n; i++) {
     id += values[i];
     const start = end + values[n + i];
     end = start + values[2 * n + i];
-    ranges.set(id, {offset: Number(start), length: Number(end - start)});
+    ids[i] = id;
+    offsets[i] = Number(start);
+    lengths[i] = Number(end - start);
   }
-  return ranges;
+  return new MinishardIndex(ids, offsets, lengths);
 }
 
 /** Little-endian uint64s of `bytes` (whose length is a multiple of 8). */
@@ -225,17 +281,4 @@ async function readRange(store: InputStore, key: `/${string}`, range: Range, sig
   if (bytes === undefined) throw new MissingChunkError(key.slice(1));
   if (bytes.length !== range.length) throw new Error(`${key.slice(1)} is shorter than its index says (bytes ${range.offset}–${range.offset + range.length} asked, ${bytes.length} read)`);
   return bytes;
-}
-
-/** One shared promise per key; a failed load is dropped so that the next read tries again. */
-function cached<V>(map: Map<string, Promise<V>>, key: string, load: () => Promise<V>): Promise<V> {
-  let promise = map.get(key);
-  if (!promise) {
-    promise = load();
-    map.set(key, promise);
-    promise.catch(() => {
-      if (map.get(key) === promise) map.delete(key);
-    });
-  }
-  return promise;
 }

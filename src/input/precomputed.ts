@@ -7,7 +7,8 @@
 import type {Vec3} from '../grid/box.ts';
 import {CHUNK_DTYPES, CHUNK_ENCODINGS, ENCODING_DTYPES, decodeChunk, type ChunkDtype, type ChunkEncoding} from './precomputed-chunk.ts';
 import {compressedMortonCode, parseSharding, ShardedScale} from './precomputed-sharded.ts';
-import {MissingChunkError} from './store.ts';
+import {decompress} from './codecs.ts';
+import {MissingChunkError, probeJson, readJson} from './store.ts';
 import type {FormatVolume, InputStore, LevelSource, VolumeFormat} from './types.ts';
 
 type Record3 = [number, number, number];
@@ -25,16 +26,18 @@ interface ScaleInfo {
 
 export const precomputedFormat: VolumeFormat = {
   name: 'precomputed',
+  title: 'neuroglancer precomputed',
+  metadataHint: "precomputed's info",
 
   async detect(store) {
-    const info = await readInfo(store);
+    const info = await probeJson(store, '/info');
     if (typeof info !== 'object' || info === null) return false;
     const record = info as Record<string, unknown>;
     return record['@type'] === 'neuroglancer_multiscale_volume' || Array.isArray(record.scales);
   },
 
   async open(store, location) {
-    const info = await readInfo(store);
+    const info = await readJson(store, '/info');
     if (info === undefined) throw new Error(`${location} has no info file: it is not a neuroglancer precomputed volume`);
     if (typeof info !== 'object' || info === null) throw new Error(`the info of ${location} is not a JSON object`);
     const record = info as Record<string, unknown>;
@@ -52,17 +55,6 @@ export const precomputedFormat: VolumeFormat = {
     } satisfies FormatVolume;
   },
 };
-
-/** The info as JSON, or undefined where there is none or it is not JSON. */
-async function readInfo(store: InputStore): Promise<unknown> {
-  const bytes = await store.get('/info');
-  if (bytes === undefined) return undefined;
-  try {
-    return JSON.parse(new TextDecoder().decode(bytes));
-  } catch {
-    return undefined;
-  }
-}
 
 /** Refuses what the isotropic layer cannot show; returns the data type. */
 function checkVolume(info: Record<string, unknown>, location: string): ChunkDtype {
@@ -129,6 +121,7 @@ function levelSource(store: InputStore, root: string, scale: ScaleInfo, dtype: C
   const sharded = scale.sharding === undefined ? undefined : new ShardedScale(store, key, parseSharding(scale.sharding, `scale "${key}" of ${root}`));
   if (sharded && !store.getRange) throw new Error(`${location} is sharded, and this store cannot read the byte ranges shards need`);
   const gridShape = size.map((n, i) => Math.ceil(n / chunk[i]));
+  const chunkFiles = chunkFileReader(store);
   return {
     location,
     shape: reversed(size),
@@ -143,11 +136,30 @@ function levelSource(store: InputStore, root: string, scale: ScaleInfo, dtype: C
       const start = grid.map((g, i) => offset[i] + g * chunk[i]);
       const end = start.map((s, i) => Math.min(s + chunk[i], offset[i] + size[i]));
       const name = `${key}/${start[0]}-${end[0]}_${start[1]}-${end[1]}_${start[2]}-${end[2]}`;
-      const bytes = sharded ? await sharded.read(compressedMortonCode(grid, gridShape), name, signal) : await store.get(`/${name}`, {signal});
-      // openStore's stores throw MissingChunkError themselves; undefined comes only from a bare store.
-      if (bytes === undefined) throw new MissingChunkError(name);
+      const bytes = sharded ? await sharded.read(compressedMortonCode(grid, gridShape), name, signal) : await chunkFiles.read(name, signal);
       const shape: Vec3 = [end[2] - start[2], end[1] - start[1], end[0] - start[0]];
       return decodeChunk(bytes, encoding, dtype, shape, name);
+    },
+  };
+}
+
+/**
+ * Unsharded chunk files of one scale: `<name>`, or `<name>.gz` (gzipped) as
+ * CloudVolume writes them to file systems. Once a `.gz` name has been found,
+ * it is tried first.
+ */
+function chunkFileReader(store: InputStore) {
+  let gzipNames = false;
+  return {
+    async read(name: string, signal?: AbortSignal): Promise<Uint8Array> {
+      for (const key of gzipNames ? [`${name}.gz`, name] : [name, `${name}.gz`]) {
+        const bytes = await store.get(`/${key}`, {signal});
+        if (bytes === undefined) continue;
+        if (!key.endsWith('.gz')) return bytes;
+        gzipNames = true;
+        return decompress(bytes, 'gzip');
+      }
+      throw new MissingChunkError(name, `neither ${name} nor ${name}.gz is stored`);
     },
   };
 }

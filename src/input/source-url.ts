@@ -13,10 +13,12 @@
  * model has since changed says so), `fuse` (`xz`, or `xz+yz` to also run the yz
  * planes and average), `axis` (the coarse axis, default z), `voxel` (x,y,z spacing
  * in nm, for plain arrays without OME metadata), `missing` (`error`, or `fill` for
- * sparse volumes whose absent chunks are intended).
+ * sparse volumes whose absent chunks are intended). Values are percent-encoded
+ * where they need it (a model URL with its own query); `+` is a plus sign.
  */
 import type {Fusion} from '../grid/frame.ts';
 import {fetchableUrl} from './location.ts';
+import {LAYER_OPTIONS, oneOf, parseAxis, parseMissing, parseVoxel} from './input-options.ts';
 import {FORMAT_NAMES, type FormatName} from './types.ts';
 
 export function schemeOf(format: FormatName): string {
@@ -44,9 +46,27 @@ export interface IsotropicSourceOptions {
   missing: 'error' | 'fill';
 }
 
-const KNOWN = new Set(['model', 'version', 'fuse', 'axis', 'voxel', 'missing']);
+const KNOWN = ['model', 'version', 'fuse', 'axis', 'voxel', 'missing'];
+const FUSIONS: readonly Fusion[] = ['xz', 'xz+yz'];
 
 const EXAMPLE: Record<FormatName, string> = {zarr: 'https://host/data/volume.ome.zarr', n5: 'https://host/data/volume.n5', precomputed: 'gs://bucket/volume'};
+
+/**
+ * The options of a query. A layer's source is a URL, not a form: `+` is a plus
+ * sign (`fuse=xz+yz`, a signed model URL), which URLSearchParams alone would
+ * read as a space.
+ */
+function readQuery(query: string): URLSearchParams {
+  return new URLSearchParams(query.replaceAll('+', '%2B'));
+}
+
+/** The inverse of readQuery; characters that mean nothing inside a query value (`/ : , @ +`) stay readable. */
+function writeQuery(params: URLSearchParams): string {
+  return params
+    .toString()
+    .replaceAll('+', '%20')
+    .replace(/%(2B|2F|3A|2C|40)/g, (escaped) => decodeURIComponent(escaped));
+}
 
 export function parseSourceUrl(providerUrl: string, format: FormatName = 'zarr'): IsotropicSourceOptions {
   const scheme = schemeOf(format);
@@ -58,46 +78,37 @@ export function parseSourceUrl(providerUrl: string, format: FormatName = 'zarr')
   } catch {
     throw new Error(`${scheme} needs the http(s), gs:// or s3:// URL of an anisotropic volume, e.g. ${scheme}://${EXAMPLE[format]} — got "${dataset}"`);
   }
-  const params = new URLSearchParams(q < 0 ? '' : providerUrl.slice(q + 1));
-  for (const key of params.keys()) {
-    if (!KNOWN.has(key)) throw new Error(`unknown ${scheme} option "${key}" (known: ${[...KNOWN].join(', ')})`);
+  const params = readQuery(q < 0 ? '' : providerUrl.slice(q + 1));
+  for (const key of new Set(params.keys())) {
+    if (!KNOWN.includes(key)) throw new Error(`unknown ${scheme} option "${key}" (known: ${KNOWN.join(', ')})`);
+    if (params.getAll(key).length > 1) throw new Error(`${scheme} option "${key}" is given ${params.getAll(key).length} times; give it once`);
   }
-  // A '+' in a query reads as a space; accept both spellings.
-  const fuse = (params.get('fuse') ?? 'xz').replace(' ', '+');
-  if (fuse !== 'xz' && fuse !== 'xz+yz') throw new Error(`fuse must be xz or xz+yz, got "${fuse}"`);
-  const axis = params.get('axis') ?? 'z';
-  if (axis !== 'x' && axis !== 'y' && axis !== 'z') throw new Error(`axis must be x, y or z, got "${axis}"`);
-  const missing = params.get('missing') ?? 'error';
-  if (missing !== 'error' && missing !== 'fill') throw new Error(`missing must be error or fill, got "${missing}"`);
-  let voxel: [number, number, number] | undefined;
-  const voxelText = params.get('voxel');
-  if (voxelText !== null) {
-    const v = voxelText.split(',').map(Number);
-    if (v.length !== 3 || !v.every((n) => n > 0 && Number.isFinite(n))) throw new Error(`voxel must be three positive spacings x,y,z in nm, got "${voxelText}"`);
-    voxel = [v[0], v[1], v[2]];
-  }
+  const option = (key: string) => params.get(key) ?? undefined;
+  const {name} = LAYER_OPTIONS;
+  const voxel = option('voxel');
   return {
     format,
     datasetUrl,
-    model: params.get('model') ?? undefined,
-    version: params.get('version') ?? undefined,
-    fuse,
-    axis,
-    voxel,
-    missing,
+    model: option('model'),
+    version: option('version'),
+    fuse: oneOf(option('fuse') ?? 'xz', FUSIONS, 'fuse='),
+    axis: parseAxis(option('axis') ?? 'z', name('axis')),
+    voxel: voxel === undefined ? undefined : parseVoxel(voxel, name('voxel')),
+    missing: parseMissing(option('missing') ?? 'error', name('missing')),
   };
 }
 
 export function formatSourceUrl(options: Omit<IsotropicSourceOptions, 'format' | 'datasetUrl' | 'fuse' | 'axis' | 'missing'> & Partial<IsotropicSourceOptions> & {datasetUrl: string}): string {
-  const params: string[] = [];
-  if (options.model !== undefined) params.push(`model=${options.model}`);
-  if (options.version) params.push(`version=${options.version}`);
-  if (options.fuse && options.fuse !== 'xz') params.push(`fuse=${options.fuse}`);
-  if (options.axis && options.axis !== 'z') params.push(`axis=${options.axis}`);
-  if (options.voxel) params.push(`voxel=${options.voxel.join(',')}`);
-  if (options.missing && options.missing !== 'error') params.push(`missing=${options.missing}`);
+  const params = new URLSearchParams();
+  if (options.model !== undefined) params.set('model', options.model);
+  if (options.version) params.set('version', options.version);
+  if (options.fuse && options.fuse !== 'xz') params.set('fuse', options.fuse);
+  if (options.axis && options.axis !== 'z') params.set('axis', options.axis);
+  if (options.voxel) params.set('voxel', options.voxel.join(','));
+  if (options.missing && options.missing !== 'error') params.set('missing', options.missing);
   const dataset = options.datasetUrl.replace(/\/$/, '');
-  return `${schemeOf(options.format ?? 'zarr')}://${dataset}${params.length ? `?${params.join('&')}` : ''}`;
+  const query = writeQuery(params);
+  return `${schemeOf(options.format ?? 'zarr')}://${dataset}${query ? `?${query}` : ''}`;
 }
 
 /** The model URL to use: the option resolved against the dataset, or the default location. */
@@ -106,6 +117,8 @@ export function modelUrlFor(options: IsotropicSourceOptions): string | undefined
   const given = options.model ?? 'isotropic-models/latest/';
   // A model kept in the browser (tf.io's indexeddb://…) is named as is.
   if (/^indexeddb:\/\//.test(given)) return given;
-  const url = new URL(given, options.datasetUrl).href;
-  return url.endsWith('.json') ? url : `${url.replace(/\/$/, '')}/model.json`;
+  const url = new URL(given, options.datasetUrl);
+  // A folder: its model.json (a query, such as a signature, stays on the URL).
+  if (!url.pathname.endsWith('.json')) url.pathname = `${url.pathname.replace(/\/$/, '')}/model.json`;
+  return url.href;
 }

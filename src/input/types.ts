@@ -25,7 +25,7 @@ export interface InputSpec {
   missing: MissingPolicy;
 }
 
-export type VoxelData = Uint8Array | Int8Array | Uint16Array | Int16Array | Uint32Array | Int32Array | Float32Array | Float64Array;
+export type {VoxelData} from './typed-arrays.ts';
 
 /**
  * One decoded storage block: voxel (z, y, x) of the block is
@@ -75,18 +75,24 @@ export interface FormatVolume {
   unit?: string;
   /** Credit for the data, where the metadata carries one. */
   attribution?: string;
+  /** How the volume lacks a voxel size, where its kind explains it (e.g. "is a plain Zarr array without voxel sizes"). */
+  withoutVoxelSize?: string;
   levels: LevelSource[];
 }
 
 export interface VolumeFormat {
   name: FormatName;
+  /** The format's name in messages and titles ("neuroglancer precomputed"). */
+  title: string;
+  /** The metadata file(s) that make a root this format's, for the message when none is found ("N5's attributes.json"). */
+  metadataHint: string;
   /** Whether the store's root holds this format (reads metadata only). */
   detect(store: InputStore): Promise<boolean>;
   /** `location`: the store's root, for messages and names. Throws Error with a plain sentence. */
   open(store: InputStore, location: string): Promise<FormatVolume>;
 }
 
-/** A key-value store as zarrita defines it (keys are absolute: '/info', '/s0/0/0/0'). */
+/** A key-value store as zarrita defines it (keys are absolute: '/info', '/s0/0/0/0'); an absent key reads as undefined. */
 export interface InputStore {
   get(key: `/${string}`, options?: {signal?: AbortSignal}): Promise<Uint8Array | undefined>;
   getRange?(key: `/${string}`, range: {offset: number; length: number} | {suffixLength: number}, options?: {signal?: AbortSignal}): Promise<Uint8Array | undefined>;

@@ -3,16 +3,55 @@
  * included): OME-Zarr multiscale groups (NGFF 0.4 and 0.5, any axis order, t
  * and c allowed when they have size 1) and plain arrays (3-D, or with leading
  * dimensions of size 1), whose voxel size the user gives.
+ *
+ * zarrita reads an absent chunk as the fill value; here it is a
+ * MissingChunkError like every format's (the region reader applies missing=fill).
  */
 import * as zarr from 'zarrita';
 import {parseMultiscale, type AxisLayout} from './ngff.ts';
 import {type Vec3} from '../grid/box.ts';
+import {MissingChunkError} from './store.ts';
 import type {DecodedBlock, FormatVolume, LevelSource, VolumeFormat} from './types.ts';
 
 type ZarrArray = zarr.Array<zarr.DataType, zarr.Readable>;
 
+/** Zarr's metadata files: their absence is how versions and formats are told apart, not an error. */
+const METADATA_KEY = /(^|\/)(zarr\.json|\.zarray|\.zattrs|\.zgroup|\.zmetadata)$/;
+
+/**
+ * Options of one chunk read, passed by zarrita to the store unchanged: the
+ * store marks them when chunk bytes arrive. A sharded array's inner chunk that
+ * its shard's index marks as not written makes no read at all (zarrita fills
+ * it in), so a chunk read without a mark is a chunk the store lacks.
+ */
+interface ChunkRequest {
+  signal?: AbortSignal;
+  chunkBytesRead?: boolean;
+}
+
+/** zarrita store extension (not a bare Proxy: FetchStore's private fields need `this` to be the store). */
+const withChunkChecks = zarr.defineStoreExtension((store: zarr.AsyncReadable) => ({
+  async get(key: zarr.AbsolutePath, options?: ChunkRequest) {
+    const value = await store.get(key, options);
+    if (METADATA_KEY.test(key)) return value;
+    if (value === undefined) throw new MissingChunkError(key.slice(1));
+    if (options) options.chunkBytesRead = true;
+    return value;
+  },
+  async getRange(key: zarr.AbsolutePath, range: zarr.RangeQuery, options?: ChunkRequest) {
+    if (!store.getRange) throw new Error(`this store cannot read byte ranges (needed for ${key.slice(1)})`);
+    const value = await store.getRange(key, range, options);
+    if (value === undefined) throw new MissingChunkError(key.slice(1));
+    // A suffix is a shard's index (read once for every chunk of the shard); an offset range is one inner chunk.
+    if (options && 'offset' in range) options.chunkBytesRead = true;
+    return value;
+  },
+}));
+
 export const zarrFormat: VolumeFormat = {
   name: 'zarr',
+  title: 'Zarr',
+  metadataHint: "Zarr's zarr.json/.zgroup/.zarray",
   async detect(store) {
     for (const key of ['/zarr.json', '/.zarray', '/.zgroup'] as const) {
       if ((await store.get(key)) !== undefined) return true;
@@ -22,7 +61,7 @@ export const zarrFormat: VolumeFormat = {
   async open(store, location) {
     let node: ZarrArray | zarr.Group<zarr.Readable>;
     try {
-      node = await zarr.open(zarr.root(store as zarr.AsyncReadable));
+      node = await zarr.open(zarr.root(withChunkChecks(store as zarr.AsyncReadable)));
     } catch (e) {
       if (e instanceof zarr.NotFoundError) throw new Error(`no Zarr group or array at ${location} (no zarr.json, .zgroup or .zarray found)`);
       throw e;
@@ -38,7 +77,13 @@ function plainArray(array: ZarrArray, location: string, name: string): FormatVol
     throw new Error(`expected a 3-D volume (z, y, x), found ${n} dimensions (shape ${array.shape.join('×')})`);
   }
   const layout: AxisLayout = {spatial: [n - 3, n - 2, n - 1], others: array.shape.slice(0, n - 3).map((_, index) => ({name: `dimension ${index}`, index}))};
-  return {format: 'zarr', name, dtype: array.dtype, levels: [levelSource(array, layout, location, {factors: [1, 1, 1], origin: [0, 0, 0]})]};
+  return {
+    format: 'zarr',
+    name,
+    dtype: array.dtype,
+    withoutVoxelSize: 'is a plain Zarr array without voxel sizes',
+    levels: [levelSource(array, layout, location, {factors: [1, 1, 1], origin: [0, 0, 0]})],
+  };
 }
 
 async function omeZarr(group: zarr.Group<zarr.Readable>, location: string, name: string): Promise<FormatVolume> {
@@ -92,7 +137,9 @@ function levelSource(array: ZarrArray, axes: AxisLayout, location: string, place
     async readBlock(coords, signal): Promise<DecodedBlock> {
       const full = new Array<number>(array.shape.length).fill(0);
       axes.spatial.forEach((d, i) => (full[d] = coords[i]));
-      const chunk = await array.getChunk(full, {signal});
+      const request: ChunkRequest = {signal};
+      const chunk = await array.getChunk(full, request);
+      if (!request.chunkBytesRead) throw new MissingChunkError(`${array.path.replace(/^\/+/, '')}[${full.join(',')}]`, 'its shard marks it as not written');
       const data = chunk.data as unknown as ArrayLike<number> & {byteLength: number};
       return {data, shape: pick(chunk.shape), stride: pick(chunk.stride), offset: 0, bytes: data.byteLength ?? 0};
     },

@@ -7,6 +7,7 @@
  * bytes as an uninterrupted one.
  */
 import type {MultiscaleDescription, ScaleLevel} from '../input/ngff.ts';
+import type {MissingPolicy} from '../input/types.ts';
 import type {Vec3} from '../grid/box.ts';
 import type {Fusion} from '../grid/frame.ts';
 import type {ModelMetadata} from '../model/model.ts';
@@ -27,12 +28,15 @@ export interface JobInput {
   translation: Vec3;
   unit: string;
   rho: number;
+  /** What input chunks the store lacks became (`--missing`): a resumed run must read the input the same way. */
+  missing: MissingPolicy;
 }
 
 export interface ReconstructJob {
   tool: 'ng-isotropic reconstruct';
   format: number;
-  input: Omit<JobInput, 'rho'>;
+  /** `missing` is absent in stores written before it was recorded (missingPolicy reads it). */
+  input: Omit<JobInput, 'rho' | 'missing'> & {missing?: MissingPolicy};
   rho: number;
   model: {versionHash: string; preset: string; rho: number; trainingData?: string; steps: number};
   fuse: Fusion;
@@ -64,7 +68,15 @@ export function makeJob(input: JobInput, model: ModelMetadata, g: ReconstructGeo
   return {
     tool: 'ng-isotropic reconstruct',
     format: JOB_FORMAT,
-    input: {location: input.location, shape: input.shape, dtype: input.dtype, scale: input.scale, translation: input.translation, unit: input.unit},
+    input: {
+      location: input.location,
+      shape: input.shape,
+      dtype: input.dtype,
+      scale: input.scale,
+      translation: input.translation,
+      unit: input.unit,
+      missing: input.missing,
+    },
     rho: input.rho,
     model: {
       versionHash: model.versionHash ?? 'unknown',
@@ -100,6 +112,7 @@ export function jobDifferences(recorded: ReconstructJob, requested: ReconstructJ
   check('input data type', recorded.input.dtype, requested.input.dtype);
   check('input voxel size', recorded.input.scale, requested.input.scale);
   check('input translation', recorded.input.translation, requested.input.translation);
+  check('missing input chunks (--missing)', missingPolicy(recorded), missingPolicy(requested));
   check('fusion', recorded.fuse, requested.fuse);
   check('chunk', recorded.chunk, requested.chunk);
   check('block', recorded.block, requested.block);
@@ -123,6 +136,11 @@ export function outputDescription(name: string, job: ReconstructJob, origin: Vec
     levels: [base],
     metadata: {...(attribution ? {attribution} : {}), reconstruction: job},
   };
+}
+
+/** The job's missing-chunk policy (stores written before it was recorded read their input with `error`). */
+export function missingPolicy(job: ReconstructJob): MissingPolicy {
+  return job.input.missing ?? 'error';
 }
 
 export function jobOf(desc: MultiscaleDescription): ReconstructJob | undefined {

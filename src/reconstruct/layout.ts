@@ -16,6 +16,9 @@ import {boxVoxels, type Box3} from '../grid/box.ts';
 import {contextRange, isotropicGrid, type IsotropicGrid} from '../chunk/plan.ts';
 import {type Fusion} from '../grid/frame.ts';
 
+/** Default storage chunk edge (voxels). */
+export const DEFAULT_CHUNK = 64;
+
 /** Default block edge (voxels) along the network's plane axes: + 2 halos of 32 = 512, one default-preset tile. */
 export const DEFAULT_BLOCK_EDGE: Record<Fusion, number> = {xz: 448, 'xz+yz': 256};
 

@@ -4,8 +4,9 @@
  * pyramid was written — and the command that completes it. For when a
  * scheduler cancelled or failed a task and the finalize step never ran. Node only.
  */
-import {jobGeometry, type ReconstructJob} from './job.ts';
-import {blockChunks, reconstructGeometry, shardBlocks, type Shard} from './layout.ts';
+import {quote} from 'shell-quote';
+import {jobGeometry, missingPolicy, type ReconstructJob} from './job.ts';
+import {blockChunks, DEFAULT_CHUNK, reconstructGeometry, shardBlocks, type ReconstructGeometry, type Shard} from './layout.ts';
 import {chunkExists, openForFinalize} from './output-store.ts';
 
 export interface ShardStatus {
@@ -47,30 +48,49 @@ export async function reconstructionStatus(output: string, shardCount?: number):
   const total = shards.reduce((s, x) => s + x.total, 0);
   const finalized = desc.levels.length > 1;
   const model = `<model folder of version ${job.model.versionHash}>`;
-  // The options that made the store, where they differ from the defaults (a resumed run must repeat them).
-  const defaults = reconstructGeometry(job.input.shape, job.rho, {chunk: job.chunk[0], fuse: job.fuse, halo: job.halo, multiple: job.multiple});
-  const [sz, sy, sx] = job.input.scale;
-  const options = [
-    // The voxel size the store was made with: needed where it came from --voxel, the same as the metadata's otherwise.
-    job.input.unit === 'nanometer' ? `--voxel ${sx},${sy},${sz}` : '',
-    job.fuse !== 'xz' ? `--fuse ${job.fuse}` : '',
-    job.chunk[0] !== 64 ? `--chunk ${job.chunk[0]}` : '',
-    defaults.block.join() !== job.block.join() ? `--block ${job.block[2]}` : '',
-  ].filter(Boolean);
+  const options = resumeOptions(job);
   const rerun = (shard?: Shard) =>
-    [`ng-isotropic reconstruct ${quote(job.input.location)} ${quote(root)} --model ${model}`, ...options, shard ? `--shard ${shard.index}/${shard.count}` : '', '--resume'].filter(Boolean).join(' ');
+    [`ng-isotropic reconstruct ${quote([job.input.location, root])} --model ${model}`, ...options, shard ? `--shard ${shard.index}/${shard.count}` : '', '--resume']
+      .filter(Boolean)
+      .join(' ');
   let next: string | undefined;
   if (done < total) {
     const unfinished = shards.filter((s) => s.done < s.total);
     next = shardCount && unfinished.length < shards.length ? unfinished.map((s) => rerun(s.shard)).join('\n') : rerun();
   } else if (!finalized) {
-    next = `ng-isotropic finalize ${quote(root)}`;
+    next = `ng-isotropic finalize ${quote([root])}`;
   }
   return {root, job, done, total, ...(shardCount ? {shards} : {}), finalized, next};
 }
 
-function quote(text: string): string {
-  return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
+/**
+ * The reconstruct options that made the store, where they differ from the
+ * defaults: a resumed run must repeat them to write the same chunks. The store
+ * records the chunk and block shapes as clipped to the volume; the edges given
+ * here are ones that clip to exactly those shapes (the edges asked for, unless
+ * they exceeded the volume), checked by recomputing the geometry.
+ */
+export function resumeOptions(job: ReconstructJob): string[] {
+  const geometry = (chunk: number, blockEdge?: number) =>
+    reconstructGeometry(job.input.shape, job.rho, {chunk, blockEdge, fuse: job.fuse, halo: job.halo, multiple: job.multiple});
+  const same = (g: ReconstructGeometry) => g.chunk.join() === job.chunk.join() && g.block.join() === job.block.join();
+  // Each axis's chunk is min(edge, extent), so the largest one is the edge (or the largest extent, which clips the same).
+  const chunk = Math.max(...job.chunk);
+  // Likewise for the block along the network's plane axes (in y it is one chunk with xz fusion).
+  const block = Math.max(job.block[0], job.block[2], job.fuse === 'xz+yz' ? job.block[1] : 0);
+  if (!same(geometry(chunk, block))) {
+    throw new Error(`the store's chunks ${job.chunk.join('×')} and blocks ${job.block.join('×')} are not ones --chunk and --block make`);
+  }
+  const defaults = geometry(DEFAULT_CHUNK);
+  const [sz, sy, sx] = job.input.scale;
+  return [
+    // The voxel size the store was made with: needed where it came from --voxel, the same as the metadata's otherwise.
+    job.input.unit === 'nanometer' ? `--voxel ${sx},${sy},${sz}` : '',
+    missingPolicy(job) !== 'error' ? `--missing ${missingPolicy(job)}` : '',
+    job.fuse !== 'xz' ? `--fuse ${job.fuse}` : '',
+    defaults.chunk.join() !== job.chunk.join() ? `--chunk ${chunk}` : '',
+    same(geometry(chunk)) ? '' : `--block ${block}`,
+  ].filter(Boolean);
 }
 
 export function formatStatus(s: ReconstructionStatus): string {

@@ -19,11 +19,11 @@ import {
   DEFAULT_MAX_MODELS_PER_DATASET,
   DEFAULT_MAX_WEIGHTS_BYTES,
   UploadsInFlight,
-  handlePublish,
-  isModelFilePath,
-  refuseRequest,
   type PublishLimits,
-} from './model-publish.ts';
+} from './publish-limits.ts';
+import {isModelFilePath, PUBLISH_WHERE} from './publish-target.ts';
+import {handlePublish} from './model-publish.ts';
+import {refuseRequest} from './refusal.ts';
 import {checkPublishToken, generatePublishToken, publishTokenRefusal} from './publish-token.ts';
 
 export const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -158,7 +158,7 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, setti
     } else if (denied) {
       refuseRequest(req, res, denied.status, denied.message, denied.headers);
     } else if (!rawPath.startsWith(DATA_PREFIX)) {
-      refuseRequest(req, res, 403, 'forbidden: models can only be published by PUT to /data/<dataset>/isotropic-models/<name>/model.json or weights.bin');
+      refuseRequest(req, res, 403, `forbidden: ${PUBLISH_WHERE}`);
     } else {
       await handlePublish(req, res, dataDir, rawPath.slice(DATA_PREFIX.length), settings, settings.uploads);
     }

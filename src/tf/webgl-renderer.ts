@@ -21,3 +21,8 @@ export function webglRenderer(): string | undefined {
 export function isSoftwareRenderer(renderer: string): boolean {
   return /swiftshader|llvmpipe|softpipe|software|microsoft basic render/i.test(renderer);
 }
+
+/** Why a WebGL with this renderer is passed over for wasm (it renders in software), or undefined to use it. */
+export function softwareWebglReason(renderer: string | undefined): string | undefined {
+  return renderer && isSoftwareRenderer(renderer) ? `webgl renders in software here (${renderer}), where wasm is faster` : undefined;
+}

@@ -24,6 +24,7 @@ import {learningRateAt} from './schedule.ts';
 import {encodeOptimizerState, restoreOptimizerState} from './checkpoint-codec.ts';
 import type {RunState} from './run-state.ts';
 import {AxialProbe} from './axial-probe.ts';
+import {yieldToEventLoop} from '../util/yield.ts';
 
 export interface TrainOptions {
   /** Steps of this run (a fine-tuned model's init steps not counted). */
@@ -312,8 +313,4 @@ export class Trainer {
     this.optimizer.dispose();
     this.data.dispose();
   }
-}
-
-function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, 0));
 }

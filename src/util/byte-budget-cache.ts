@@ -1,15 +1,20 @@
 /**
  * A least-recently-used cache with a byte budget, for decoded input chunks that
- * neighbouring output chunks share. Loads in flight are shared too: a second
- * request for the same key waits for the first load. A load is aborted only when
+ * neighbouring output chunks share: lru-cache weighs and evicts the values and
+ * shares loads in flight (a second request for the same key waits for the first
+ * load). What this class adds is the abort rule: a load is aborted only when
  * every request waiting for it has been aborted, so one cancelled chunk never
  * spoils a neighbour's read.
  */
+import {LRUCache} from 'lru-cache';
 
-interface InFlight<V> {
-  promise: Promise<V>;
+/** One load in flight and the requests waiting for it. */
+interface Flight<V> {
+  load: (signal: AbortSignal) => Promise<V>;
+  /** The load's own signal: aborted once its last waiter is. */
   controller: AbortController;
   waiters: number;
+  promise?: Promise<V>;
 }
 
 export interface CacheStats {
@@ -21,71 +26,84 @@ export interface CacheStats {
   evictions: number;
 }
 
-export class ByteBudgetCache<V> {
-  private readonly entries = new Map<string, {value: V; bytes: number}>();
-  private readonly inFlight = new Map<string, InFlight<V>>();
-  readonly stats: CacheStats = {bytes: 0, peakBytes: 0, entries: 0, hits: 0, misses: 0, evictions: 0};
+export class ByteBudgetCache<V extends {}> {
+  private readonly lru: LRUCache<string, V, Flight<V>>;
+  private readonly flights = new Map<string, Flight<V>>();
+  private readonly counts = {peakBytes: 0, hits: 0, misses: 0, evictions: 0};
 
   constructor(
-    public budgetBytes: number,
-    private readonly sizeOf: (value: V) => number,
-  ) {}
+    readonly budgetBytes: number,
+    sizeOf: (value: V) => number,
+  ) {
+    this.lru = new LRUCache<string, V, Flight<V>>({
+      // lru-cache weighs in positive integers: a budget below one byte keeps nothing but empty values.
+      maxSize: Math.max(1, Math.min(Number.MAX_SAFE_INTEGER, Math.floor(budgetBytes))),
+      sizeCalculation: (value) => Math.max(1, Math.ceil(sizeOf(value))),
+      // A load in flight takes no room; its value is weighed when it arrives (and is served but not kept when larger than the budget).
+      backgroundFetchSize: 0,
+      // The loader gets its flight's signal, not lru-cache's: lru-cache aborts its own when it evicts or deletes a pending
+      // entry, which must not cancel a read that requests still wait for (ignoreFetchAbort lets such a load finish and be served).
+      fetchMethod: (_key, _stale, {context}) => context.load(context.controller.signal),
+      ignoreFetchAbort: true,
+      dispose: (_value, _key, reason) => {
+        if (reason === 'evict') this.counts.evictions++;
+      },
+      onInsert: () => {
+        this.counts.peakBytes = Math.max(this.counts.peakBytes, this.lru.calculatedSize);
+      },
+    });
+  }
+
+  get stats(): CacheStats {
+    let entries = 0;
+    for (const _ of this.lru.keys()) entries++; // settled values only: lru-cache skips loads in flight
+    return {bytes: this.lru.calculatedSize, entries, ...this.counts};
+  }
 
   async get(key: string, load: (signal: AbortSignal) => Promise<V>, signal?: AbortSignal): Promise<V> {
     signal?.throwIfAborted();
-    const cached = this.entries.get(key);
-    if (cached) {
-      // Re-insert: Map iteration order is the recency order.
-      this.entries.delete(key);
-      this.entries.set(key, cached);
-      this.stats.hits++;
-      return cached.value;
-    }
-    let flight = this.inFlight.get(key);
+    let flight = this.flights.get(key);
     if (!flight) {
-      this.stats.misses++;
-      const controller = new AbortController();
-      const promise = load(controller.signal).then((value) => {
-        if (this.inFlight.get(key) === flight) {
-          this.inFlight.delete(key);
-          this.store(key, value);
-        }
-        return value;
-      });
-      promise.catch(() => {
-        if (this.inFlight.get(key) === flight) this.inFlight.delete(key);
-      });
-      flight = {promise, controller, waiters: 0};
-      this.inFlight.set(key, flight);
+      const candidate: Flight<V> = {load, controller: new AbortController(), waiters: 0};
+      const status: LRUCache.Status<string, V, Flight<V>> = {};
+      const promise = this.lru.fetch(key, {context: candidate, status}) as Promise<V>;
+      if (status.fetch === 'hit') {
+        this.counts.hits++;
+        return promise;
+      }
+      this.counts.misses++;
+      candidate.promise = promise;
+      const settled = () => {
+        if (this.flights.get(key) === candidate) this.flights.delete(key);
+      };
+      promise.then(settled, settled);
+      this.flights.set(key, candidate);
+      flight = candidate;
     }
     return this.wait(key, flight, signal);
   }
 
   /** Whether `key` is held (not counted as a hit or a miss). */
   has(key: string): boolean {
-    return this.entries.has(key);
+    return this.lru.has(key);
   }
 
-  /** Drops every entry (e.g. when the data behind the keys may have changed). */
+  /** Drops every entry (e.g. when the data behind the keys may have changed); loads in flight go on. */
   clear(): void {
-    this.entries.clear();
-    this.stats.bytes = 0;
-    this.stats.entries = 0;
+    for (const key of [...this.lru.keys()]) this.lru.delete(key);
   }
 
-  private wait(key: string, flight: InFlight<V>, signal?: AbortSignal): Promise<V> {
+  private wait(key: string, flight: Flight<V>, signal?: AbortSignal): Promise<V> {
+    const promise = flight.promise!;
     flight.waiters++;
-    if (!signal) return flight.promise;
+    if (!signal) return promise;
     return new Promise<V>((resolve, reject) => {
       const onAbort = () => {
-        if (--flight.waiters === 0) {
-          flight.controller.abort(signal.reason);
-          if (this.inFlight.get(key) === flight) this.inFlight.delete(key);
-        }
+        if (--flight.waiters === 0) this.abandon(key, flight, signal.reason);
         reject(signal.reason);
       };
       signal.addEventListener('abort', onAbort, {once: true});
-      flight.promise.then(
+      promise.then(
         (v) => {
           signal.removeEventListener('abort', onAbort);
           resolve(v);
@@ -98,19 +116,11 @@ export class ByteBudgetCache<V> {
     });
   }
 
-  private store(key: string, value: V): void {
-    const bytes = this.sizeOf(value);
-    if (bytes > this.budgetBytes) return; // larger than the whole budget: serve it, keep nothing
-    this.entries.set(key, {value, bytes});
-    this.stats.bytes += bytes;
-    this.stats.entries++;
-    for (const [oldKey, old] of this.entries) {
-      if (this.stats.bytes <= this.budgetBytes) break;
-      this.entries.delete(oldKey);
-      this.stats.bytes -= old.bytes;
-      this.stats.entries--;
-      this.stats.evictions++;
-    }
-    this.stats.peakBytes = Math.max(this.stats.peakBytes, this.stats.bytes);
+  /** Every waiter has gone: abort the load, and forget it now so that the next request loads afresh. */
+  private abandon(key: string, flight: Flight<V>, reason: unknown): void {
+    flight.controller.abort(reason);
+    if (this.flights.get(key) !== flight) return;
+    this.flights.delete(key);
+    if (!this.lru.has(key)) this.lru.delete(key); // the pending entry, not a value stored meanwhile
   }
 }

@@ -24,7 +24,7 @@ const TIMEOUT_MS = 300_000;
 interface LayerRecord {
   model: {state: string};
   backend?: {backend: string; threads?: number; notice?: string};
-  chunks: {usedModel: boolean; final: boolean}[];
+  chunks: {usedModel: boolean; final: boolean; refinement: boolean; visible: boolean}[];
   refiningVisible: number;
 }
 interface LoadedChunk {
@@ -83,6 +83,10 @@ describe('the isotropic layer at browsing pace', () => {
     assert.equal(layer.backend?.backend, 'wasm');
     assert.equal(layer.backend?.threads, Math.min(8, cores), 'the wasm network runs on every core');
     assert.ok(layer.chunks.some((c) => c.usedModel && !c.final), 'a chunk was first shown with its xz planes alone');
+    // What bench:viewer times as the first network pixels in view: a first stage, delivered in view; refinements say so.
+    assert.ok(layer.chunks.some((c) => c.usedModel && c.visible && !c.refinement), 'a chunk in view first showed network pixels');
+    assert.ok(layer.chunks.some((c) => c.refinement && c.final && c.usedModel), 'refinements are reported as such');
+    assert.ok(layer.chunks.every((c) => !c.refinement || c.final), 'a refinement is the final voxels');
 
     // A refined chunk (its data came from the other origin) against src/chunk's fused block.
     const chunks: LoadedChunk[] = await page.evaluate(() => (window as unknown as {ngIsotropic: {loadedChunks(d: boolean): LoadedChunk[]}}).ngIsotropic.loadedChunks(true));

@@ -7,11 +7,9 @@ import {after, before, describe, it} from 'node:test';
 import assert from 'node:assert/strict';
 import {promises as fs} from 'node:fs';
 import path from 'node:path';
-import * as zarr from 'zarrita';
-import FileSystemStore from '@zarrita/storage/fs';
-import {openOmeZarr} from '../../src/io/ome-zarr-reader.ts';
 import {reconstructCommand, type ReconstructCommandOptions} from '../../src/cli/reconstruct-command.ts';
 import {tempDir} from '../helpers/fixtures.ts';
+import {readLocalBase} from '../helpers/inputs.ts';
 import {writeExampleCrop, writeTinyModel} from '../helpers/reconstruct-fixtures.ts';
 import {initBackend} from '../../src/tf/backend.ts';
 
@@ -39,8 +37,7 @@ describe('reconstruct --browser (headless Chromium, WebGPU)', () => {
     assert.match(browser.backend, /^webgpu/);
     assert.equal(browser.state, 'done');
     assert.equal(browser.chunks.written, 2);
-    const read = async (p: string) => (await zarr.get((await openOmeZarr(new FileSystemStore(p))).arrays[0])).data as Uint8Array;
-    const [a, b] = [await read(node.output), await read(browser.output)];
+    const [a, b] = [(await readLocalBase(node.output)).data, (await readLocalBase(browser.output)).data];
     assert.equal(a.length, 16 * 16 * 32);
     let worst = 0;
     let differing = 0;

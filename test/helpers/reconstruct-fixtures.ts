@@ -5,13 +5,14 @@ import {promises as fs} from 'node:fs';
 import path from 'node:path';
 import * as zarr from 'zarrita';
 import FileSystemStore from '@zarrita/storage/fs';
-import {openOmeZarr} from '../../src/io/ome-zarr-reader.ts';
+import {oneTimeReader} from '../../src/input/open-input.ts';
 import {buildGroupAttributes, type MultiscaleDescription} from '../../src/input/ngff.ts';
 import {type Vec3} from '../../src/grid/box.ts';
 import {presetConfig} from '../../src/model/config.ts';
 import {createModel, disposeModel} from '../../src/model/model.ts';
 import {saveModel} from '../../src/model/model-io.ts';
 import {fileHandler} from '../../src/model/file-store.ts';
+import {openLocal} from './inputs.ts';
 
 export const EXAMPLE = path.resolve('examples/medulla-aniso.ome.zarr');
 
@@ -31,11 +32,11 @@ export async function writeVolume(dir: string, data: Uint8Array, shape: Vec3, sc
 
 /** A crop (section range z, rows y, columns x; half-open) of the example's anisotropic base level, placed where it was. */
 export async function writeExampleCrop(dir: string, z: [number, number], y: [number, number], x: [number, number]): Promise<{data: Uint8Array; shape: Vec3}> {
-  const vol = await openOmeZarr(new FileSystemStore(EXAMPLE));
-  const chunk = await zarr.get(vol.arrays[0], [zarr.slice(...z), zarr.slice(...y), zarr.slice(...x)]);
-  const shape = chunk.shape as Vec3;
-  const data = Uint8Array.from(chunk.data as Uint8Array);
-  const {scale, translation} = vol.desc.levels[0];
+  const opened = await openLocal(EXAMPLE);
+  const box = {start: [z[0], y[0], x[0]] as Vec3, end: [z[1], y[1], x[1]] as Vec3};
+  const shape = box.end.map((e, i) => e - box.start[i]) as Vec3;
+  const data = Uint8Array.from(await oneTimeReader(opened, 0)(box));
+  const {scale, translation} = opened.input.levels[0];
   await writeVolume(dir, data, shape, scale, [translation[0] + z[0] * scale[0], translation[1] + y[0] * scale[1], translation[2] + x[0] * scale[2]], [16, 64, 64], {attribution: 'FlyEM, HHMI Janelia Research Campus (CC BY)'});
   return {data, shape};
 }

@@ -2,17 +2,17 @@ import {describe, it, before} from 'node:test';
 import assert from 'node:assert/strict';
 import {promises as fs} from 'node:fs';
 import path from 'node:path';
-import FileSystemStore from '@zarrita/storage/fs';
-import * as zarr from 'zarrita';
 import {convertStack} from '../../src/convert/convert.ts';
-import {openOmeZarr} from '../../src/io/ome-zarr-reader.ts';
+import {readLevel} from '../../src/input/open-input.ts';
 import {UserError} from '../../src/errors.ts';
 import {tempDir, voxelValue, writeMultiPageTiff, writePngStack} from '../helpers/fixtures.ts';
+import {openLocal} from '../helpers/inputs.ts';
 
+/** A written volume as the viewer and every command will read it (the input seam), with one level's voxels. */
 async function readAll(folder: string, level = 0) {
-  const vol = await openOmeZarr(new FileSystemStore(folder));
-  const {data, shape} = await zarr.get(vol.arrays[level]);
-  return {vol, data: data as Uint8Array | Uint16Array, shape};
+  const opened = await openLocal(folder, {}, {requireAnisotropic: false});
+  const {data, shape} = await readLevel(opened, level);
+  return {vol: opened.input, data, shape};
 }
 
 describe('convert', () => {
@@ -29,23 +29,23 @@ describe('convert', () => {
     const {vol, data, shape} = await readAll(out);
     assert.deepEqual(shape, [12, 29, 37]);
     assert.equal(vol.dtype, 'uint8');
-    assert.equal(vol.desc.unit, 'nanometer');
-    assert.deepEqual(vol.desc.levels[0].scale, [30, 5, 4]);
-    assert.deepEqual(vol.desc.levels[0].translation, [0, 0, 0]);
+    assert.equal(vol.unit, 'nanometer');
+    assert.deepEqual(vol.levels[0].scale, [30, 5, 4]);
+    assert.deepEqual(vol.levels[0].translation, [0, 0, 0]);
     for (const [x, y, z] of [[0, 0, 0], [36, 28, 11], [5, 7, 10], [20, 3, 2]]) {
       assert.equal(data[(z * 29 + y) * 37 + x], voxelValue(x, y, z), `voxel ${x},${y},${z}`);
     }
-    assert.deepEqual(vol.arrays[0].chunks, [12, 16, 16]);
+    assert.deepEqual(vol.levels[0].chunks, [12, 16, 16]);
   });
 
   it('writes a pyramid downsampled in x/y only while the data is anisotropic', async () => {
     const out = path.join(dir, 'pyr.ome.zarr');
     await convertStack({input: path.join(dir, 'png8'), output: out, voxelSize: [4, 4, 16], chunk: 8});
     const {vol} = await readAll(out);
-    const scales = vol.desc.levels.map((l) => l.scale);
+    const scales = vol.levels.map((l) => l.scale);
     assert.deepEqual(scales.slice(0, 4), [[16, 4, 4], [16, 8, 8], [16, 16, 16], [32, 32, 32]]);
     // A coarse voxel's centre is the mean of its fine voxels' centres.
-    assert.deepEqual(vol.desc.levels[1].translation, [0, 2, 2]);
+    assert.deepEqual(vol.levels[1].translation, [0, 2, 2]);
     const level1 = await readAll(out, 1);
     assert.deepEqual(level1.shape, [12, 15, 19]);
     const mean = (voxelValue(2, 4, 3) + voxelValue(3, 4, 3) + voxelValue(2, 5, 3) + voxelValue(3, 5, 3)) / 4;
@@ -57,8 +57,8 @@ describe('convert', () => {
     await convertStack({input: path.join(dir, 'png8'), output: out, voxelSize: [10, 10, 10], downsampleZ: 4});
     const {vol, data, shape} = await readAll(out);
     assert.deepEqual(shape, [3, 29, 37]);
-    assert.deepEqual(vol.desc.levels[0].scale, [40, 10, 10]);
-    assert.deepEqual(vol.desc.levels[0].translation, [15, 0, 0]);
+    assert.deepEqual(vol.levels[0].scale, [40, 10, 10]);
+    assert.deepEqual(vol.levels[0].translation, [15, 0, 0]);
     const expected = (voxelValue(6, 9, 4) + voxelValue(6, 9, 5) + voxelValue(6, 9, 6) + voxelValue(6, 9, 7)) / 4;
     assert.equal(data[(1 * 29 + 9) * 37 + 6], Math.round(expected));
   });
@@ -71,7 +71,7 @@ describe('convert', () => {
     });
     const {vol, data, shape} = await readAll(out);
     assert.deepEqual(shape, [4, 10, 20]);
-    assert.deepEqual(vol.desc.levels[0].translation, [45, 30, 50]);
+    assert.deepEqual(vol.levels[0].translation, [45, 30, 50]);
     assert.equal(data[0], Math.round((voxelValue(5, 3, 4) + voxelValue(5, 3, 5)) / 2));
   });
 

@@ -10,9 +10,9 @@ import type {Box3} from '../../src/grid/box.ts';
 import type {Vec3} from '../../src/grid/box.ts';
 import {blockRegionReader, decodedBlockBytes} from '../../src/input/block-region.ts';
 import {precomputedFormat} from '../../src/input/precomputed.ts';
-import {chunkShard, compressedMortonCode, murmurLow64, parseSharding} from '../../src/input/precomputed-sharded.ts';
+import {chunkShard, compressedMortonCode, murmurLow64, parseSharding, shardIndexCache, ShardedScale} from '../../src/input/precomputed-sharded.ts';
 import {MissingChunkError, openStore} from '../../src/input/store.ts';
-import type {FormatVolume, LevelSource, MissingPolicy} from '../../src/input/types.ts';
+import type {FormatVolume, InputStore, LevelSource, MissingPolicy} from '../../src/input/types.ts';
 import {tempDir} from '../helpers/fixtures.ts';
 import {readNpy} from '../helpers/npy.ts';
 import {INTEROP_DIR as INTEROP} from '../helpers/interop.ts';
@@ -253,6 +253,77 @@ describe('precomputed input: synthetic volumes', () => {
     const json = info({}, {size: [4, 3, 3], chunk_sizes: [[4, 3, 3]], encoding: 'png'});
     const [level] = (await open(await volumeDir('png-wrong', json, {'s0/0-4_0-3_0-3': png}))).levels;
     await assert.rejects(level.readBlock([0, 0, 0]), /chunk s0\/0-4_0-3_0-3 decodes to a 4×6 png image, expected 4×9/);
+  });
+
+  it('CloudVolume-style <chunk>.gz files read gzip-decoded; a chunk under neither name is missing, naming both', async () => {
+    const values = Uint8Array.from({length: 8 * 8 * 4}, (_, i) => (7 * i) & 255);
+    const json = info({}, {size: [16, 8, 4], chunk_sizes: [[8, 8, 4]]});
+    const [level] = (await open(await volumeDir('gz-names', json, {'s0/0-8_0-8_0-4.gz': gzipSync(values)}))).levels;
+    assert.deepEqual(Array.from((await level.readBlock([0, 0, 0])).data), Array.from(values));
+    await assert.rejects(level.readBlock([0, 0, 1]), (e: Error) => e instanceof MissingChunkError && /neither s0\/8-16_0-8_0-4 nor s0\/8-16_0-8_0-4\.gz is stored/.test(e.message));
+    const filled = await read(level, {start: [0, 0, 0], end: [4, 8, 16]}, 'fill');
+    assert.deepEqual(Array.from(filled.filter((_, i) => i % 16 < 8)), Array.from(values));
+    assert.ok(filled.every((v, i) => i % 16 < 8 || v === 0));
+  });
+
+  /**
+   * A shard file of `chunks` (id → bytes, all in this shard) as the spec lays
+   * it out: the shard index, the chunks' data, then each minishard's raw index.
+   * Identity hash, no preshift: chunk id's minishard is its low `minishardBits`.
+   */
+  function writeShard(chunks: Map<number, Uint8Array>, minishardBits: number): Uint8Array {
+    const minishards = 2 ** minishardBits;
+    const data: number[] = [];
+    const at = new Map<number, number>();
+    for (const [id, bytes] of [...chunks].sort((a, b) => a[0] - b[0])) {
+      at.set(id, data.length);
+      data.push(...bytes);
+    }
+    const index = new BigUint64Array(2 * minishards);
+    for (let m = 0; m < minishards; m++) {
+      const ids = [...chunks.keys()].filter((id) => id % minishards === m).sort((a, b) => a - b);
+      const table = new BigUint64Array(3 * ids.length);
+      let prevEnd = 0;
+      ids.forEach((id, i) => {
+        table[i] = BigInt(id - (i ? ids[i - 1] : 0));
+        table[ids.length + i] = BigInt(at.get(id)! - prevEnd);
+        table[2 * ids.length + i] = BigInt(chunks.get(id)!.length);
+        prevEnd = at.get(id)! + chunks.get(id)!.length;
+      });
+      index[2 * m] = BigInt(data.length);
+      data.push(...new Uint8Array(table.buffer));
+      index[2 * m + 1] = BigInt(data.length);
+    }
+    return new Uint8Array([...new Uint8Array(index.buffer), ...data]);
+  }
+
+  it('shard and minishard indices stay within their cache budget; evicted ones are read again, correctly', async () => {
+    // 16 chunks of 2×2×1 along x (ids 0–15): 8 shards of 2 minishards with one chunk each.
+    const sharding = {'@type': 'neuroglancer_uint64_sharded_v1', hash: 'identity', preshift_bits: 0, minishard_bits: 1, shard_bits: 3, minishard_index_encoding: 'raw', data_encoding: 'raw'};
+    const chunk = (id: number) => Uint8Array.from([id, id + 100, id + 150, 255 - id]);
+    const files: Record<string, Uint8Array> = {};
+    for (let shard = 0; shard < 8; shard++) files[`s0/${shard}.shard`] = writeShard(new Map([2 * shard, 2 * shard + 1].map((id) => [id, chunk(id)])), 1);
+    const root = await volumeDir('many-shards', info({}, {size: [32, 2, 1], chunk_sizes: [[2, 2, 1]], sharding}), files);
+    const {store} = openStore(root, (p) => new FileSystemStore(p));
+    let rangeReads = 0;
+    const counting: InputStore = {get: (key, options) => store.get(key, options), getRange: (key, range, options) => (rangeReads++, store.getRange!(key, range, options))};
+    // Each shard's indices weigh 32 bytes (shard index) + 2 × 24 (minishard indices): 640 bytes for all 8.
+    const cache = shardIndexCache(200);
+    const scale = new ShardedScale(counting, 's0', parseSharding(sharding, 'the test scale'), cache);
+    const readsPerPass: number[] = [];
+    for (let pass = 0; pass < 2; pass++) {
+      const before = rangeReads;
+      for (let id = 0; id < 16; id++) {
+        assert.deepEqual(Array.from(await scale.read(BigInt(id), `chunk ${id}`)), Array.from(chunk(id)), `pass ${pass}, chunk ${id}`);
+        assert.ok(cache.stats.bytes <= 200, `${cache.stats.bytes} bytes cached`);
+      }
+      readsPerPass.push(rangeReads - before);
+    }
+    assert.ok(cache.stats.evictions > 0);
+    assert.ok(cache.stats.peakBytes <= 200);
+    // Pass 1: each shard's index once, then per chunk its minishard index and its data. Pass 2 reads evicted indices again.
+    assert.equal(readsPerPass[0], 8 + 16 + 16);
+    assert.ok(readsPerPass[1] > 16, `pass 2 made ${readsPerPass[1]} range reads`);
   });
 
   /**

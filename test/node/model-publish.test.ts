@@ -8,7 +8,7 @@ import {presetConfig} from '../../src/model/config.ts';
 import {createModel, disposeModel, type IsotropicModel} from '../../src/model/model.ts';
 import {loadModel, modelArtifacts, putHandler, saveModel, splitModelJson} from '../../src/model/model-io.ts';
 import {startServer, type RunningServer} from '../../src/serve/server.ts';
-import {DEFAULT_MAX_BYTES_PER_DATASET, DEFAULT_MAX_MODELS_PER_DATASET} from '../../src/serve/model-publish.ts';
+import {DEFAULT_MAX_BYTES_PER_DATASET, DEFAULT_MAX_MODELS_PER_DATASET} from '../../src/serve/publish-limits.ts';
 import {UserError} from '../../src/errors.ts';
 import {tempDir} from '../helpers/fixtures.ts';
 

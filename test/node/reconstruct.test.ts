@@ -4,10 +4,9 @@ import {spawn, execFileSync} from 'node:child_process';
 import {promises as fs} from 'node:fs';
 import path from 'node:path';
 import * as zarr from 'zarrita';
-import FileSystemStore from '@zarrita/storage/fs';
 import {initBackend} from '../../src/tf/backend.ts';
 import {UserError} from '../../src/errors.ts';
-import {openOmeZarr} from '../../src/io/ome-zarr-reader.ts';
+import {openNgffStore} from '../helpers/ngff-store.ts';
 import {isotropicLevelOrigin} from '../../src/input/placement.ts';
 import {openLocal} from '../helpers/inputs.ts';
 import type {Vec3} from '../../src/grid/box.ts';
@@ -30,7 +29,7 @@ const BIN = path.resolve('bin/ng-isotropic.js');
 
 
 async function readLevel(store: string, level = 0): Promise<{data: Uint8Array; shape: Vec3}> {
-  const vol = await openOmeZarr(new FileSystemStore(store));
+  const vol = await openNgffStore(store);
   const chunk = await zarr.get(vol.arrays[level]);
   return {data: chunk.data as Uint8Array, shape: chunk.shape as Vec3};
 }
@@ -75,11 +74,11 @@ describe('reconstruct: blocks, chunks and shards', () => {
   });
 
   it('the example: the output grid is the isotropic original\'s (same voxel size, same translation)', async () => {
-    const aniso = await openOmeZarr(new FileSystemStore(EXAMPLE));
-    const truth = await openOmeZarr(new FileSystemStore(path.resolve('examples/medulla-iso.ome.zarr')));
+    const aniso = await openNgffStore(EXAMPLE);
+    const truth = await openNgffStore(path.resolve('examples/medulla-iso.ome.zarr'));
     const g = reconstructGeometry(aniso.shape, 4, {chunk: 64, fuse: 'xz', halo: 32, multiple: 32});
     const level = aniso.desc.levels[0];
-    const job = makeJob({location: EXAMPLE, shape: aniso.shape, dtype: 'uint8', scale: level.scale, translation: level.translation, unit: 'nanometer', rho: 4}, {config: {preset: 'default'}, rho: 4, steps: 1} as never, g);
+    const job = makeJob({location: EXAMPLE, shape: aniso.shape, dtype: 'uint8', scale: level.scale, translation: level.translation, unit: 'nanometer', rho: 4, missing: 'error'}, {config: {preset: 'default'}, rho: 4, steps: 1} as never, g);
     const desc = outputDescription('medulla', job, isotropicLevelOrigin((await openLocal(EXAMPLE)).input.levels[0]), aniso.desc.metadata?.attribution as string);
     assert.deepEqual(desc.levels[0].scale, truth.desc.levels[0].scale);
     assert.deepEqual(desc.levels[0].translation, truth.desc.levels[0].translation);
@@ -132,7 +131,7 @@ describe('reconstruct (Node, wasm, tiny model, crops of the example)', () => {
   });
 
   it('output metadata: isotropic voxels on the truth\'s grid, input dtype, chunked, compressed, pyramid, job record', async () => {
-    const vol = await openOmeZarr(new FileSystemStore(reference));
+    const vol = await openNgffStore(reference);
     const [l0, l1] = vol.desc.levels;
     assert.deepEqual(vol.shape, [48, 32, 96]);
     assert.equal(vol.dtype, 'uint8');

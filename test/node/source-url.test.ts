@@ -43,9 +43,27 @@ describe('isotropic layer source URL', () => {
     assert.throws(() => parseSourceUrl('/local/path.zarr'), /needs the http\(s\), gs:\/\/ or s3:\/\/ URL of an anisotropic volume/);
     assert.throws(() => parseSourceUrl('ftp://h/v', 'n5'), /isotropic\+n5 needs the http\(s\), gs:\/\/ or s3:\/\/ URL.*isotropic\+n5:\/\/https:\/\/host\/data\/volume\.n5/);
     assert.throws(() => parseSourceUrl('http://h/v.zarr?modle=x'), /unknown isotropic\+zarr option "modle"/);
-    assert.throws(() => parseSourceUrl('http://h/v.zarr?fuse=yz'), /fuse must be xz or xz\+yz/);
-    assert.throws(() => parseSourceUrl('http://h/v.zarr?voxel=10,10'), /voxel must be three positive spacings/);
-    assert.throws(() => parseSourceUrl('http://h/v.zarr?axis=w'), /axis must be x, y or z/);
+    assert.throws(() => parseSourceUrl('http://h/v.zarr?fuse=yz'), /fuse= must be xz or xz\+yz, got "yz"/);
+    assert.throws(() => parseSourceUrl('http://h/v.zarr?voxel=10,10'), /voxel= takes three positive spacings x,y,z in nm, e\.g\. 10,10,40; got "10,10"/);
+    assert.throws(() => parseSourceUrl('http://h/v.zarr?axis=w'), /axis= must be x, y or z, got "w"/);
+    assert.throws(() => parseSourceUrl('http://h/v.zarr?missing=skip'), /missing= must be error or fill, got "skip"/);
+    assert.throws(() => parseSourceUrl('http://h/v.zarr?model=a&model=b'), /option "model" is given 2 times/);
+  });
+
+  it('any option value round-trips, a model URL with its own query included; + stays +', () => {
+    const model = 'https://host/m/?sig=a+b&exp=1';
+    const url = formatSourceUrl({datasetUrl: 'https://h/data/v.zarr/', model, voxel: [8, 8, 33.5], missing: 'fill'});
+    assert.equal(url, 'isotropic+zarr://https://h/data/v.zarr?model=https://host/m/%3Fsig%3Da+b%26exp%3D1&voxel=8,8,33.5&missing=fill');
+    const parsed = parseSourceUrl(url.slice('isotropic+zarr://'.length));
+    assert.equal(parsed.model, model);
+    assert.deepEqual(parsed.voxel, [8, 8, 33.5]);
+    assert.equal(parsed.missing, 'fill');
+    assert.equal(modelUrlFor(parsed), 'https://host/m/model.json?sig=a+b&exp=1', 'a folder\'s model.json, its query kept');
+    for (const odd of ['a b', 'a%20b', '100%', 'x=y&z', '#frag', 'ü/ß', '+']) {
+      assert.equal(parseSourceUrl(formatSourceUrl({datasetUrl: 'http://h/v/', model: odd}).slice('isotropic+zarr://'.length)).model, odd, odd);
+    }
+    // Typed by hand: '+' is a plus sign, percent escapes are decoded.
+    assert.equal(parseSourceUrl('http://h/v.zarr?model=https://x/m/%3Fs%3Da+b').model, 'https://x/m/?s=a+b');
   });
 });
 

@@ -3,11 +3,13 @@
 import {after, before, describe, it} from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import {initBackend} from '../../src/tf/backend.ts';
 import {presetConfig, sizeMultiple} from '../../src/model/config.ts';
 import {createModel, disposeModel, type IsotropicModel} from '../../src/model/model.ts';
 import {readLocalCrop} from '../helpers/inputs.ts';
-import {cropBox, type Box3} from '../../src/grid/box.ts';
+import {boxVoxels, cropBox, type Box3} from '../../src/grid/box.ts';
 import {isotropicGrid, planChunk, type ChunkPlanOptions} from '../../src/chunk/plan.ts';
 import {computeIsotropicChunk, computeIsotropicChunkStaged} from '../../src/chunk/compute.ts';
 import {type RegionReader} from '../../src/grid/region-reader.ts';
@@ -85,6 +87,55 @@ describe('chunks in two stages', () => {
     // One yz window for the band, and each chunk's own xz planes; the yz planes were found three times.
     assert.equal(cache.stats.entries, 5);
     assert.equal(cache.stats.hits, 3);
+  });
+
+  it('a chunk revisited after its refinement was dropped shows its cached xz planes at once, then the fused voxels', async () => {
+    const grid = isotropicGrid(shape, rho);
+    const plan = planChunk(grid, {start: [0, 20, 0], end: [48, 22, 96]}, options);
+    const planeCache = {cache: planeResultCache(64 * 2 ** 20), prefix: 'revisit'};
+    let reads = 0;
+    const counting: RegionReader = (box, signal) => {
+      reads++;
+      return read(box, signal);
+    };
+    // First visit: the first stage is shown, the refinement never runs (the chunk left the view).
+    const dropped = await computeIsotropicChunkStaged(plan, counting, model, {fuse: 'xz+yz', interpolation: 'cubic', planeCache});
+    assert.ok(dropped.rest);
+    reads = 0;
+    const revisit = await computeIsotropicChunkStaged(plan, counting, model, {fuse: 'xz+yz', interpolation: 'cubic', planeCache});
+    assert.ok(revisit.rest, 'the yz band is not cached: its planes come in a second stage');
+    assert.equal(revisit.first.networkPixels, 0, 'the first stage is the cached xz planes: nothing through the network');
+    assert.equal(reads, 0, 'the first stage read nothing');
+    assert.deepEqual([...revisit.first.data], [...dropped.first.data]);
+    const final = await revisit.rest();
+    assert.equal(reads, 1, 'the second stage read the window');
+    const oneStage = await computeIsotropicChunk(plan, read, model, {fuse: 'xz+yz', interpolation: 'cubic'});
+    const xzOnly = await computeIsotropicChunk(plan, read, model, {fuse: 'xz', interpolation: 'cubic'});
+    assert.deepEqual([...final.data], [...oneStage.data]);
+    assert.equal(final.networkPixels, oneStage.networkPixels - xzOnly.networkPixels, 'only the yz planes went through the network');
+    assert.deepEqual([...(await revisit.rest()).data], [...oneStage.data], 'a second call gives the same voxels');
+  });
+
+  it('a waiting second stage holds no interpolated window: it reads and interpolates it again when it runs', async () => {
+    v8.setFlagsFromString('--expose-gc');
+    const gc = vm.runInNewContext('gc') as () => void;
+    const grid = isotropicGrid(shape, rho);
+    const plans = [4, 8, 12, 16, 20, 24, 28, 32].map((y) => planChunk(grid, {start: [0, y, 0], end: [48, y + 1, 96]}, options));
+    const windowBytes = 4 * boxVoxels(plans[0].window);
+    assert.ok(windowBytes > 8 * 4 * boxVoxels(plans[0].output), 'the window is much larger than the chunk');
+    const stage = {fuse: 'xz+yz' as const, interpolation: 'cubic' as const};
+    await (await computeIsotropicChunkStaged(plans[0], read, model, stage)).rest!(); // warm up the backend and its memory
+    gc();
+    const baseline = process.memoryUsage().arrayBuffers;
+    const waiting = [];
+    for (const plan of plans) waiting.push((await computeIsotropicChunkStaged(plan, read, model, stage)).rest!);
+    gc();
+    const held = process.memoryUsage().arrayBuffers - baseline;
+    // Each holds its chunk-sized first-axis sum, a sixteenth of a window here.
+    const message = `${plans.length} waiting second stages hold ${(held / 2 ** 20).toFixed(2)} MiB (one window: ${(windowBytes / 2 ** 20).toFixed(2)} MiB)`;
+    assert.ok(held < (plans.length * windowBytes) / 4, message);
+    const final = await waiting[3]();
+    assert.deepEqual([...final.data], [...(await computeIsotropicChunk(plans[3], read, model, stage)).data]);
   });
 
   it('blocks (stored order, output dtype) in two stages equal the one-stage block', async () => {

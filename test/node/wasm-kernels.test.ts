@@ -1,18 +1,14 @@
 /**
- * The wasm backprop kernels (src/tf/wasm-backprop-kernels.ts): gradients on
+ * The wasm backprop kernels (src/tf/wasm-backprop-kernels.ts, maths in src/tf/grads/): gradients on
  * 'wasm' must match the pure-JS 'cpu' backend, leak nothing, and train.
  */
 import {after, before, describe, it} from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import {
-  conv2dFilterGrad,
-  conv2dInputGrad,
-  depthwiseFilterGrad,
-  registerWasmBackpropKernels,
-  WASM_BACKPROP_KERNEL_NAMES,
-} from '../../src/tf/wasm-backprop-kernels.ts';
+import {registerWasmBackpropKernels, WASM_BACKPROP_KERNEL_NAMES} from '../../src/tf/wasm-backprop-kernels.ts';
+import {conv2dFilterGrad, conv2dInputGrad} from '../../src/tf/grads/conv2d.ts';
+import {depthwiseFilterGrad} from '../../src/tf/grads/depthwise.ts';
 
 type Shape4 = [number, number, number, number];
 type Pad = 'same' | 'valid' | number;

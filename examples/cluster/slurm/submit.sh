@@ -1,13 +1,33 @@
 #!/usr/bin/env bash
-# Usage: submit.sh <input> <output.ome.zarr> <model-dir> [shards=8]
-# Queues the shards as one job array and finalize to run once all of them have ended. The input is a
-# local path or an http(s)://, gs:// or s3:// URL. Logs go to <output>.logs/ (LOG_DIR to change).
+# Usage: submit.sh <input> <output.ome.zarr> <model> [shards=8]
+# Queues the shards as one job array and finalize to run once all of them have ended. The input and the
+# model are local paths (made absolute: the tasks start elsewhere) or http(s)://, gs:// or s3:// URLs
+# (passed on as given). Logs go to <output>.logs/ (LOG_DIR to change).
 set -euo pipefail
+if [[ $# -lt 3 || $# -gt 4 ]]; then
+  echo "usage: $0 <input> <output.ome.zarr> <model> [shards=8]" >&2
+  exit 2
+fi
 here="$(cd "$(dirname "$0")" && pwd)"
-case "$1" in *://*) input="$1" ;; *) input="$(realpath "$1")" ;; esac
-export INPUT="$input" OUTPUT="$(realpath -m "$2")" MODEL="$(realpath "$3")"
-export SHARDS="${4:-8}"
-export NG_ISOTROPIC_DIR="${NG_ISOTROPIC_DIR:-$(realpath "$here/../../..")}"
+
+# <what> <location>: a URL as given, or the absolute path of an existing file or folder (else a message, and failure).
+location() {
+  case "$2" in
+    *://*) printf '%s\n' "$2" ;;
+    *) realpath -e -- "$2" 2>/dev/null || { echo "$0: no $1 at $2" >&2; return 1; } ;;
+  esac
+}
+# Plain assignments, not `export x="$(…)"` (whose status is export's): a failed look-up stops the script here.
+input="$(location input "$1")"
+model="$(location model "$3")"
+output="$(realpath -m -- "$2")"
+shards="${4:-8}"
+if ! [[ "$shards" =~ ^[1-9][0-9]*$ ]]; then
+  echo "$0: the shard count must be a positive integer, got \"$shards\"" >&2
+  exit 2
+fi
+export INPUT="$input" OUTPUT="$output" MODEL="$model" SHARDS="$shards"
+export NG_ISOTROPIC_DIR="${NG_ISOTROPIC_DIR:-$(cd "$here/../../.." && pwd)}"
 logs="${LOG_DIR:-${OUTPUT%/}.logs}"
 mkdir -p "$logs"
 array=$(sbatch --parsable --array="0-$((SHARDS - 1))" --export=ALL --output="$logs/reconstruct-%A_%a.log" "$here/reconstruct.sbatch")

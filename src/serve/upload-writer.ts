@@ -1,0 +1,98 @@
+/**
+ * Putting a received file into its model folder so that a reader sees the old
+ * file or the new one, never part of one: it is written to a temporary file in
+ * the same folder and renamed into place only when complete. Whatever does not
+ * complete leaves nothing behind: not the temporary file, nor the folders made
+ * for it. Node only.
+ */
+import {promises as fs} from 'node:fs';
+import path from 'node:path';
+import {randomBytes} from 'node:crypto';
+import {isWithin} from './safe-path.ts';
+import type {PublishTarget} from './publish-target.ts';
+
+/** A file put into place: whether it replaced one, and its size. */
+export interface Placed {
+  replaced: boolean;
+  bytes: number;
+}
+
+/** A temporary name next to the file (a dotfile, so that it is never taken for a model file). */
+export function tempName(dir: string, file: string): string {
+  return path.join(dir, `.${file}.${process.pid}-${randomBytes(6).toString('hex')}.partial`);
+}
+
+export interface PlaceOptions {
+  /** The served folder: the model folder's real path must still be inside it when writing. */
+  dataDir: string;
+  /** The temporary file to write (see tempName; its folder is the model folder). */
+  tmp: string;
+  /** Make the model folder (and isotropic-models/) where missing; else it must exist. */
+  makeFolder: boolean;
+}
+
+/**
+ * Writes the target's file through `options.tmp`: `fill` writes the open
+ * temporary file and says whether it holds the whole file ('ok'); only then is
+ * it synced and renamed into place. Any other answer of `fill` is returned as
+ * it is, after the temporary file and the folders made for it went again.
+ */
+export async function placeFile<Short extends string>(
+  target: PublishTarget,
+  options: PlaceOptions,
+  fill: (file: fs.FileHandle) => Promise<'ok' | Short>,
+): Promise<Placed | Short> {
+  const created = options.makeFolder ? await makeFolders(target.datasetDir, target.modelDir) : [];
+  let tmp: string | undefined;
+  try {
+    await checkStillInside(options.dataDir, target.modelDir);
+    tmp = options.tmp;
+    const out = await fs.open(tmp, 'wx');
+    let filled: 'ok' | Short;
+    try {
+      filled = await fill(out);
+      if (filled === 'ok') await out.sync();
+    } finally {
+      await out.close();
+    }
+    if (filled !== 'ok') return filled;
+    const destination = path.join(target.modelDir, target.file);
+    const replaced = await rename(tmp, destination);
+    tmp = undefined;
+    created.length = 0;
+    return {replaced, bytes: (await fs.stat(destination)).size};
+  } finally {
+    if (tmp !== undefined) await fs.rm(tmp, {force: true});
+    // Folders made for an upload that did not complete go again (only if still empty).
+    for (const dir of created.reverse()) await fs.rmdir(dir).catch(() => undefined);
+  }
+}
+
+/** Renames into place; says whether it replaced a file. */
+async function rename(from: string, to: string): Promise<boolean> {
+  const existed = await fs.lstat(to).then(() => true, () => false);
+  await fs.rename(from, to);
+  return existed;
+}
+
+/** mkdir -p below `base`, returning the folders it made (outermost first). */
+async function makeFolders(base: string, dir: string): Promise<string[]> {
+  const made: string[] = [];
+  const parts = path.relative(base, dir).split(path.sep);
+  let current = base;
+  for (const part of parts) {
+    current = path.join(current, part);
+    try {
+      await fs.mkdir(current);
+      made.push(current);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+  }
+  return made;
+}
+
+/** The folder's real path must still be inside the data folder (against a symlink swapped in meanwhile). */
+async function checkStillInside(dataDir: string, dir: string): Promise<void> {
+  if (!isWithin(dataDir, await fs.realpath(dir))) throw new Error('model folder left the served folder');
+}
