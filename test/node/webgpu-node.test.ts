@@ -62,7 +62,7 @@ describe('WebGPU in Node: the same numbers as wasm', {skip: noSoftwareWebGpu}, (
   });
 
   for (const preset of ['tiny', 'default', 'generic'] as const) {
-    it(`${preset}: the network's output on WebGPU equals wasm's within 1e-3`, async () => {
+    it(`${preset}: the network's output on WebGPU equals wasm's within 1e-3`, async (t) => {
       await initBackend(['wasm']);
       const model = createModel({config: presetConfig(preset), rho: 5, ...(preset === 'generic' ? {rhoRange: [2, 16] as [number, number]} : {}), normalisation: {mean: 0, std: 1}, dtype: 'uint8', channels: 1}, 11);
       // Weights that start at zero (the FiLM of ρ-conditioning) get values, so every path is compared.
@@ -87,6 +87,7 @@ describe('WebGPU in Node: the same numbers as wasm', {skip: noSoftwareWebGpu}, (
       for (let i = 0; i < got.length; i++) worst = Math.max(worst, Math.abs(got[i] - values[i]));
       tf.dispose([out, y]);
       disposeModel(again);
+      t.diagnostic(`largest difference ${worst.toExponential(2)} (normalised units)`);
       assert.ok(worst <= 1e-3, `largest difference ${worst}`);
       assert.ok(values.some((v) => v !== 0));
     });
