@@ -6,6 +6,9 @@ import {patchThreadedWasmGlue, THREADED_WASM_GLUE} from './src/tf/threaded-wasm-
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 
+/** The service worker script's name beside index.html (plugin/index.html loads it). */
+const COI_SERVICE_WORKER = 'coi-serviceworker.js';
+
 /**
  * Neuroglancer writes `new Worker(/* webpackChunkName: ... *\/ new URL(...))`.
  * Vite recognises a worker only when `new URL` directly follows `new Worker(`;
@@ -64,6 +67,29 @@ function genericModelFiles(): Plugin {
   };
 }
 
+/**
+ * Cross-origin isolation where the host cannot send COOP/COEP headers (a bucket
+ * website, GitHub Pages): coi-serviceworker's service worker adds them to every
+ * response, after one reload on the first visit. index.html loads it as a classic
+ * script, unbundled and beside the page: it registers itself from its own URL, so
+ * its scope is the page's folder. On a page isolated already (`serve`) it does nothing.
+ */
+function coiServiceWorker(): Plugin {
+  const file = here('./node_modules/coi-serviceworker/coi-serviceworker.js');
+  return {
+    name: 'coi-serviceworker',
+    generateBundle() {
+      this.emitFile({type: 'asset', fileName: COI_SERVICE_WORKER, source: readFileSync(file)});
+    },
+    configureServer(server) {
+      server.middlewares.use(`/${COI_SERVICE_WORKER}`, (_req, res) => {
+        res.setHeader('content-type', 'text/javascript');
+        res.end(readFileSync(file));
+      });
+    },
+  };
+}
+
 /** Keeps the threaded tfjs wasm glue's pthread workers working (src/tf/threaded-wasm-patch.ts); fails the build if tfjs changed. */
 function tfjsThreadedWasmScriptDir(): Plugin {
   return {
@@ -77,7 +103,7 @@ function tfjsThreadedWasmScriptDir(): Plugin {
 }
 
 export default defineConfig({
-  plugins: [neuroglancerWorkerUrls(), tfjsWasmBinaries(), genericModelFiles(), tfjsThreadedWasmScriptDir()],
+  plugins: [neuroglancerWorkerUrls(), tfjsWasmBinaries(), genericModelFiles(), coiServiceWorker(), tfjsThreadedWasmScriptDir()],
   root: here('./plugin'),
   base: './',
   resolve: {

@@ -1,7 +1,8 @@
 /**
  * The viewer app: neuroglancer's minimal viewer with our own chunk worker (so our
  * backend modules run there), the default key bindings, URL-hash state and a
- * status line for the WebGPU adapter, and the isotropic training panel.
+ * status line for the WebGPU adapter, the isotropic training panel, and the
+ * share action (the view's link, and what a colleague could not open).
  */
 import 'neuroglancer/unstable/util/polyfills.js';
 import 'neuroglancer/unstable/layer/enabled_frontend_modules.js';
@@ -24,6 +25,7 @@ import {FORMAT_NAMES} from '../src/input/types.ts';
 import {WorkerProbe} from '../layers/worker_probe/frontend.ts';
 import {showWorkerStatus} from './status_line.ts';
 import {addTrainingPanelState, installTrainingPanel} from './training/side-panel.ts';
+import {installShareAction} from './share/share-view.ts';
 import type {TrackableSidePanelLocation} from 'neuroglancer/unstable/ui/side_panel_location.js';
 
 declare global {
@@ -64,5 +66,6 @@ for (const format of FORMAT_NAMES) registerProvider(new IsotropicDataSourceProvi
 let trainingPanel: TrackableSidePanelLocation | undefined;
 const viewer = setupViewer((v) => (trainingPanel = addTrainingPanelState(v)));
 installTrainingPanel(viewer, trainingPanel!);
+installShareAction(viewer);
 const probe = viewer.registerDisposer(new WorkerProbe(viewer.dataContext.rpc!));
 showWorkerStatus(probe);

@@ -7,6 +7,7 @@
 import {StatusMessage} from 'neuroglancer/unstable/status.js';
 import type {ChunkKind, ChunkReport, LayerStatus, MemoryReport} from './base.ts';
 import {useModel, type LayerLike} from './use-model.ts';
+import {isolationHint, pageAbilities} from './isolation-hint.ts';
 
 export interface LayerRecord {
   /** The layer's source URL. */
@@ -90,7 +91,12 @@ export class LayerStatusDisplay {
     switch (status.kind) {
       case 'backend':
         r.backend = {backend: status.backend, notice: status.notice, threads: status.threads};
-        if (status.notice) this.notice('backend', `Isotropic layer: the network runs on ${status.backend} — ${status.notice}`, status.backend === 'none');
+        if (status.notice) {
+          // The worker says the page is not isolated; only the page knows whether it could have been.
+          const notIsolated = status.backend === 'wasm' && status.threads === 1 && globalThis.crossOriginIsolated === false;
+          const hint = notIsolated ? isolationHint(pageAbilities()) : undefined;
+          this.notice('backend', `Isotropic layer: the network runs on ${status.backend} — ${status.notice}${hint ? ` — ${hint}` : ''}`, status.backend === 'none');
+        }
         break;
       case 'model':
         r.model = {...r.model, state: status.state, url: status.url, version: status.version ?? r.model.version, error: status.error};

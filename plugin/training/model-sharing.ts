@@ -1,9 +1,11 @@
 /**
- * What the panel does with a trained model: download it, keep it in this
- * browser, apply it to the dataset's isotropic layer, or publish it to the
- * server (with that server's publish token, asked for once) and point the layer
- * at the published copy so the view URL can be shared. Errors and notices are
- * in words, keyed by the button they answer; `changed` redraws the panel.
+ * What the panel does with a trained model: download it (one .zip with the
+ * model's folder and the commands that put it beside the data on a bucket),
+ * keep it in this browser, apply it to the dataset's isotropic layer, or
+ * publish it to the server (with that server's publish token, asked for once)
+ * and point the layer at the published copy so the view URL can be shared.
+ * Errors and notices are in words, keyed by the button they answer; `changed`
+ * redraws the panel.
  */
 import type {Viewer} from 'neuroglancer/unstable/viewer.js';
 import type {AnisotropicInput} from '../../src/input/types.ts';
@@ -13,12 +15,18 @@ import type {TrainingController} from './training-controller.ts';
 import {MODEL_NAME_PATTERN, MODEL_NAME_RULE} from '../../src/model/model-name.ts';
 import {applyModel, type DatasetChoice} from './viewer-glue.ts';
 import {isTokenRefusal, keepPublishToken, storedPublishToken} from './publish-token.ts';
+import {modelArchive} from '../../src/share/model-archive.ts';
 
 export type SharingKey = 'apply' | 'save' | 'publish' | 'name';
+/** `download`: the downloaded archive's README.txt, shown as it is. */
+export type NoticeKey = Exclude<SharingKey, 'name'> | 'download';
+
+/** The archive's name when the model has none yet. */
+const UNNAMED = 'isotropic-model';
 
 export class ModelSharing {
   errors: Partial<Record<SharingKey, string>> = {};
-  notices: Partial<Record<Exclude<SharingKey, 'name'>, string>> = {};
+  notices: Partial<Record<NoticeKey, string>> = {};
   /** Origin whose publish token is asked for. */
   tokenFor?: string;
 
@@ -35,18 +43,25 @@ export class ModelSharing {
     this.changed();
   }
 
+  /** One .zip: `<name>/model.json`, `<name>/weights.bin` and README.txt (the upload commands, also shown in the panel). */
   async download(name: string): Promise<void> {
+    const settings = this.controller.state.run?.settings;
+    const folder = name.trim() || UNNAMED;
+    if (!MODEL_NAME_PATTERN.test(folder)) return this.error('name', MODEL_NAME_RULE);
     const m = await this.save({kind: 'download'}, 'save');
     if (!m?.files) return;
-    // model.json names weights.bin: the two files go into one folder.
-    downloadBlob(new Blob([m.files.json], {type: 'application/json'}), 'model.json');
-    downloadBlob(new Blob([m.files.weights], {type: 'application/octet-stream'}), 'weights.bin');
-    this.note('save', `Downloaded model.json and weights.bin (version ${m.version}); keep them together in a folder, e.g. ${name || 'model'}/.`);
+    const dataset = settings && {url: settings.datasetUrl, format: settings.format, axis: settings.coarse};
+    const archive = modelArchive({name: folder, version: m.version, ...m.files, dataset});
+    downloadBlob(new Blob([archive.bytes as Uint8Array<ArrayBuffer>], {type: 'application/zip'}), archive.fileName);
+    this.notices = {...this.notices, download: archive.readme};
+    this.note('save', `Downloaded ${archive.fileName} (version ${m.version}): the folder ${folder}/ with model.json and weights.bin, and README.txt with the commands below.`);
   }
 
   async keep(name: string): Promise<void> {
     const m = await this.save({kind: 'browser', name}, 'save');
-    if (m) this.note('save', `Kept in this browser as ${m.url} (version ${m.version}).`);
+    if (!m) return;
+    this.notices = {...this.notices, download: undefined};
+    this.note('save', `Kept in this browser as ${m.url} (version ${m.version}).`);
   }
 
   async apply(name: string): Promise<void> {
@@ -118,7 +133,7 @@ export class ModelSharing {
     }
   }
 
-  private note(key: keyof ModelSharing['notices'], message: string): void {
+  private note(key: NoticeKey, message: string): void {
     this.notices = {...this.notices, [key]: message};
     this.changed();
   }

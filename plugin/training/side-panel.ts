@@ -9,6 +9,7 @@ import {CheckboxIcon} from 'neuroglancer/unstable/widget/checkbox_icon.js';
 import type {Viewer} from 'neuroglancer/unstable/viewer.js';
 import type {TrainingPanel} from './training-panel.ts';
 import './training-panel.ts'; // defines <ngi-training-panel>
+import {keepKeysInTextFields} from '../text-field-keys.ts';
 
 /** Key of the panel's state in the view state (the URL). */
 export const STATE_KEY = 'isotropicTraining';
@@ -39,6 +40,7 @@ export function installTrainingPanel(viewer: Viewer, location: TrackableSidePane
   // One panel body for the page: closing the panel keeps the run (and its worker) going.
   const body = document.createElement('ngi-training-panel') as TrainingPanel;
   body.viewer = viewer;
+  keepKeysInTextFields(body);
   viewer.registerDisposer(viewer.sidePanelManager.registerPanel({location, makePanel: () => new TrainingSidePanel(viewer.sidePanelManager, location, body)}));
   const button = viewer.registerDisposer(
     new CheckboxIcon(location.watchableVisible, {svg: ICON, backgroundScheme: 'dark', enableTitle: 'Show the isotropic training panel (T)', disableTitle: 'Hide the isotropic training panel (T)'}),

@@ -1,18 +1,22 @@
 /**
  * Admission of uploads against the limits per file and per dataset (models,
- * bytes), which keep a client from filling the disk. What is on disk counts,
- * and so do the uploads still being received. Node only.
+ * bytes), which keep a client from filling the disk. What is on disk counts
+ * (each model folder by what it holds once its latest upload is complete, see
+ * countedBytes in model-folder.ts), and so do the uploads still being
+ * received. Node only.
  */
 import {promises as fs} from 'node:fs';
 import path from 'node:path';
 import {Refusal} from './refusal.ts';
 import {MODELS_FOLDER, type PublishTarget} from './publish-target.ts';
+import {countedBytes, countedWeightsBytes, readModelFolder} from './model-folder.ts';
+import type {ModelFolders} from './model-folders.ts';
 
 export const DEFAULT_MAX_MODEL_JSON_BYTES = 1 << 20;
 export const DEFAULT_MAX_WEIGHTS_BYTES = 256 << 20;
 /** Model folders under one dataset's isotropic-models/. */
 export const DEFAULT_MAX_MODELS_PER_DATASET = 32;
-/** Bytes of all files under one dataset's isotropic-models/. */
+/** Bytes of the models under one dataset's isotropic-models/ (replaced weights in their grace period not counted). */
 export const DEFAULT_MAX_BYTES_PER_DATASET = 2 * 1024 ** 3;
 
 export interface PublishLimits {
@@ -78,11 +82,12 @@ export async function admitUpload(
   declared: number | undefined,
   limits: PublishLimits,
   uploads: UploadsInFlight,
+  folders: ModelFolders,
 ): Promise<Admission | Refusal> {
   const modelsDir = path.join(target.datasetDir, MODELS_FOLDER);
   const name = path.basename(target.modelDir);
   const inFlight = uploads.under(modelsDir);
-  const onDisk = await modelsUsage(modelsDir, new Set(inFlight.map((u) => u.tmp)));
+  const onDisk = await modelsUsage(modelsDir, new Set(inFlight.map((u) => u.tmp)), folders);
   const models = new Set([...onDisk.models, ...inFlight.map((u) => u.name)]);
   if (!models.has(name) && models.size >= limits.maxModelsPerDataset) {
     return new Refusal(
@@ -91,7 +96,9 @@ export async function admitUpload(
     );
   }
   const fileLimit = target.file === 'model.json' ? limits.maxModelJsonBytes : limits.maxWeightsBytes;
-  const replaced = await fs.lstat(path.join(target.modelDir, target.file)).then((s) => (s.isFile() ? s.size : 0), () => 0);
+  // What this upload replaces: the folder's model.json, or the weights it counts for.
+  const folder = await readModelFolder(target.modelDir);
+  const replaced = target.file === 'model.json' ? (folder.json?.size ?? 0) : countedWeightsBytes(folder);
   const used = onDisk.bytes + inFlight.reduce((sum, u) => sum + u.bytes, 0) - replaced;
   const room = Math.max(0, limits.maxBytesPerDataset - used);
   const limit = Math.min(fileLimit, room);
@@ -103,23 +110,26 @@ export async function admitUpload(
           `dataset "${target.dataset}" holds ${used} bytes of models${replaced > 0 ? ` besides the ${target.file} this replaces` : ''}, and this server keeps at most ${bytesInWords(limits.maxBytesPerDataset)} per dataset: this ${target.file} may bring ${room} bytes at most; replace or remove a model first`,
         );
   if (declared !== undefined && declared > limit) return tooLarge;
-  // The temporary file as modelsUsage meets it (by the dataset's real path).
-  return {upload: {modelsDir, name, tmp: path.join(modelsDir, name, path.basename(tmp)), bytes: declared ?? limit}, limit, tooLarge};
+  return {upload: {modelsDir, name, tmp, bytes: declared ?? limit}, limit, tooLarge};
 }
 
-/** Model folders (by name) and bytes of all files under isotropic-models/, leaving out the temporary files of uploads in flight. */
-async function modelsUsage(modelsDir: string, skip: Set<string>): Promise<{models: string[]; bytes: number}> {
-  const entries = async (dir: string) => fs.readdir(dir, {withFileTypes: true}).catch(() => []);
-  const top = await entries(modelsDir);
+/**
+ * Model folders (by name) and the bytes they count for under isotropic-models/,
+ * leaving out the temporary files of uploads in flight; weights past their
+ * grace period are deleted first.
+ */
+async function modelsUsage(modelsDir: string, skip: Set<string>, folders: ModelFolders): Promise<{models: string[]; bytes: number}> {
+  const top = await fs.readdir(modelsDir, {withFileTypes: true}).catch(() => []);
   let bytes = 0;
-  const walk = async (dir: string, list: Awaited<ReturnType<typeof entries>>): Promise<void> => {
-    for (const e of list) {
-      const p = path.join(dir, e.name);
-      if (e.isDirectory()) await walk(p, await entries(p));
-      else if (e.isFile() && !skip.has(p)) bytes += await fs.lstat(p).then((s) => s.size, () => 0);
+  for (const e of top) {
+    const p = path.join(modelsDir, e.name);
+    if (e.isDirectory()) {
+      await folders.prune(p);
+      bytes += countedBytes(await readModelFolder(p), skip);
+    } else if (e.isFile()) {
+      bytes += await fs.lstat(p).then((s) => s.size, () => 0);
     }
-  };
-  await walk(modelsDir, top);
+  }
   return {models: top.filter((e) => e.isDirectory()).map((e) => e.name), bytes};
 }
 

@@ -5,14 +5,17 @@
  *   /data/<dataset>/isotropic-models/<name>/weights.bin
  *   /data/<dataset>/isotropic-models/<name>/model.json
  *
- * where <dataset> is an existing Zarr folder directly in the data folder and
- * <name> a plain name (MODEL_NAME_PATTERN). Node only.
+ * where <dataset> is an existing dataset folder directly in the data folder,
+ * of any format the layer reads (dataset-format.ts), and <name> a plain name
+ * (MODEL_NAME_PATTERN). Where each file then goes: model-folder.ts. Node only.
  */
 import {promises as fs} from 'node:fs';
 import path from 'node:path';
 import {isWithin, resolveInside} from './safe-path.ts';
 import {Refusal} from './refusal.ts';
 import {MODEL_NAME_PATTERN, MODEL_NAME_RULE} from '../model/model-name.ts';
+import {DATASET_METADATA, datasetFormat} from './dataset-format.ts';
+import type {FormatName} from '../input/types.ts';
 
 export const MODELS_FOLDER = 'isotropic-models';
 export const PUBLISHABLE_FILES = ['model.json', 'weights.bin'] as const;
@@ -25,16 +28,27 @@ export interface PublishTarget {
   dataset: string;
   /** Real path of the dataset folder. */
   datasetDir: string;
-  /** <dataset>/isotropic-models/<name> (may not exist yet). */
+  format: FormatName;
+  /** <dataset>/isotropic-models/<name> below the dataset's real path (may not exist yet). */
   modelDir: string;
   file: PublishableFile;
 }
 
-/** Is this URL path (below /data/) one where a published model file may live? Used for cache headers on GET. */
-export function isModelFilePath(relPath: string): boolean {
+/**
+ * How a GET of this URL path (below /data/) may be cached: a model.json (or a
+ * weights.bin copied by hand) can be replaced at any time and is always
+ * revalidated; a content-named weights file never changes; anything else is
+ * not a model file (undefined).
+ */
+export function modelFileCaching(relPath: string): 'revalidate' | 'immutable' | undefined {
   const segments = relPath.split('/');
-  return segments.length === 4 && segments[1] === MODELS_FOLDER && (PUBLISHABLE_FILES as readonly string[]).includes(segments[3]);
+  if (segments.length !== 4 || segments[1] !== MODELS_FOLDER) return undefined;
+  if ((PUBLISHABLE_FILES as readonly string[]).includes(segments[3])) return 'revalidate';
+  return CONTENT_NAMED_WEIGHTS.test(segments[3]) ? 'immutable' : undefined;
 }
+
+/** Weights stored under a name of their content: weights-<first 12 hex digits of their SHA-256>.bin. */
+export const CONTENT_NAMED_WEIGHTS = /^weights-[0-9a-f]{12}\.bin$/;
 
 /**
  * Maps the raw (still percent-encoded) path below /data/ to where the file
@@ -60,16 +74,9 @@ export async function publishTarget(dataDir: string, rawRel: string): Promise<Pu
   const datasetDir = await fs.realpath(datasetPath).catch(() => undefined);
   if (datasetDir === undefined) return new Refusal(404, `no dataset "${dataset}" in the served folder: ${PUBLISH_WHERE}`);
   if (!isWithin(dataDir, datasetDir)) return new Refusal(403, 'forbidden: path leaves the served folder');
-  if (!(await isZarrFolder(datasetDir))) {
-    return new Refusal(403, `forbidden: "${dataset}" is not a Zarr folder (no zarr.json, .zgroup or .zattrs): ${PUBLISH_WHERE}`);
+  const format = (await fs.stat(datasetDir)).isDirectory() ? await datasetFormat(datasetDir) : undefined;
+  if (format === undefined) {
+    return new Refusal(403, `forbidden: "${dataset}" is not a dataset folder (it has none of ${DATASET_METADATA}): ${PUBLISH_WHERE}`);
   }
-  return {dataset, datasetDir, modelDir: path.join(datasetPath, MODELS_FOLDER, name), file: file as PublishableFile};
-}
-
-async function isZarrFolder(dir: string): Promise<boolean> {
-  if (!(await fs.stat(dir)).isDirectory()) return false;
-  for (const meta of ['zarr.json', '.zgroup', '.zattrs']) {
-    if (await fs.stat(path.join(dir, meta)).then((s) => s.isFile(), () => false)) return true;
-  }
-  return false;
+  return {dataset, datasetDir, format: format.name, modelDir: path.join(datasetDir, MODELS_FOLDER, name), file: file as PublishableFile};
 }

@@ -1,7 +1,7 @@
 /**
- * `serve`: the built viewer at `/` and a folder of Zarr volumes at `/data/`,
- * over plain HTTP with CORS and range requests (via `send`), and, unless
- * read-only, trained models published by PUT under
+ * `serve`: the built viewer at `/` and a folder of volumes (Zarr, N5,
+ * precomputed) at `/data/`, over plain HTTP with CORS and range requests (via
+ * `send`), and, unless read-only, trained models published by PUT under
  * `/data/<dataset>/isotropic-models/<name>/` by whoever holds the publish token
  * (see publish-token.ts and model-publish.ts). Node only.
  */
@@ -21,8 +21,10 @@ import {
   UploadsInFlight,
   type PublishLimits,
 } from './publish-limits.ts';
-import {isModelFilePath, PUBLISH_WHERE} from './publish-target.ts';
-import {handlePublish} from './model-publish.ts';
+import {modelFileCaching, PUBLISH_WHERE} from './publish-target.ts';
+import {handlePublish, type Publishing} from './model-publish.ts';
+import {ModelFolders} from './model-folders.ts';
+import {DEFAULT_KEEP_REPLACED_MS} from './model-folder.ts';
 import {refuseRequest} from './refusal.ts';
 import {checkPublishToken, generatePublishToken, publishTokenRefusal} from './publish-token.ts';
 
@@ -46,20 +48,22 @@ export interface ServerOptions {
   maxWeightsBytes?: number;
   /** Most model folders under one dataset's isotropic-models/ (default 32; replacing a model is not a new one). */
   maxModelsPerDataset?: number;
-  /** Most bytes of files under one dataset's isotropic-models/ (default 2 GiB). */
+  /** Most bytes of models under one dataset's isotropic-models/ (default 2 GiB; weights of replaced models not counted). */
   maxBytesPerDataset?: number;
+  /** How long weights a replaced model.json named are kept for readers loading it (default 10 minutes). */
+  keepReplacedMs?: number;
   /** Send the cross-origin isolation headers (default true): without them the wasm network runs on one thread. */
   isolate?: boolean;
 }
 
-interface Settings extends PublishLimits {
+interface Settings {
   appDir: string;
   dataDir: string;
   readOnly: boolean;
   isolate: boolean;
   /** Undefined exactly when read-only. */
   publishToken: string | undefined;
-  uploads: UploadsInFlight;
+  publishing: Publishing;
 }
 
 export interface RunningServer {
@@ -82,11 +86,16 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     readOnly,
     isolate: opts.isolate ?? true,
     publishToken: readOnly ? undefined : opts.publishToken === undefined ? generatePublishToken() : checkPublishToken(opts.publishToken),
-    uploads: new UploadsInFlight(),
-    maxModelJsonBytes: opts.maxModelJsonBytes ?? DEFAULT_MAX_MODEL_JSON_BYTES,
-    maxWeightsBytes: opts.maxWeightsBytes ?? DEFAULT_MAX_WEIGHTS_BYTES,
-    maxModelsPerDataset: opts.maxModelsPerDataset ?? DEFAULT_MAX_MODELS_PER_DATASET,
-    maxBytesPerDataset: opts.maxBytesPerDataset ?? DEFAULT_MAX_BYTES_PER_DATASET,
+    publishing: {
+      uploads: new UploadsInFlight(),
+      folders: new ModelFolders(opts.keepReplacedMs ?? DEFAULT_KEEP_REPLACED_MS),
+      limits: {
+        maxModelJsonBytes: opts.maxModelJsonBytes ?? DEFAULT_MAX_MODEL_JSON_BYTES,
+        maxWeightsBytes: opts.maxWeightsBytes ?? DEFAULT_MAX_WEIGHTS_BYTES,
+        maxModelsPerDataset: opts.maxModelsPerDataset ?? DEFAULT_MAX_MODELS_PER_DATASET,
+        maxBytesPerDataset: opts.maxBytesPerDataset ?? DEFAULT_MAX_BYTES_PER_DATASET,
+      } satisfies PublishLimits,
+    },
   };
   const onRequest = (req: http.IncomingMessage, res: http.ServerResponse) => {
     handle(req, res, settings).catch((e) => {
@@ -113,6 +122,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     publishToken: settings.publishToken,
     close: () =>
       new Promise((resolve) => {
+        settings.publishing.folders.close();
         server.closeAllConnections();
         server.close(() => resolve());
       }),
@@ -138,7 +148,7 @@ function setCors(res: http.ServerResponse, readOnly: boolean, isolate: boolean):
   res.setHeader('access-control-allow-origin', '*');
   res.setHeader('access-control-allow-methods', allowedMethods(readOnly));
   res.setHeader('access-control-allow-headers', 'range, content-type, authorization');
-  res.setHeader('access-control-expose-headers', 'content-range, content-length, accept-ranges, etag, location, www-authenticate');
+  res.setHeader('access-control-expose-headers', 'content-range, content-length, accept-ranges, etag, location, content-location, www-authenticate');
 }
 
 async function handle(req: http.IncomingMessage, res: http.ServerResponse, settings: Settings): Promise<void> {
@@ -160,7 +170,7 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, setti
     } else if (!rawPath.startsWith(DATA_PREFIX)) {
       refuseRequest(req, res, 403, `forbidden: ${PUBLISH_WHERE}`);
     } else {
-      await handlePublish(req, res, dataDir, rawPath.slice(DATA_PREFIX.length), settings, settings.uploads);
+      await handlePublish(req, res, dataDir, rawPath.slice(DATA_PREFIX.length), settings.publishing);
     }
     return;
   }
@@ -177,10 +187,11 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, setti
     return;
   }
   const relative = path.relative(root, file).split(path.sep).join('/');
-  // Published models can be replaced at any time: always revalidate.
-  const modelFile = root === dataDir && isModelFilePath(relative);
-  if (modelFile) res.setHeader('cache-control', 'no-cache');
-  send(req, encodeURI(relative), {root, dotfiles: 'allow', index: false, etag: true, cacheControl: !modelFile})
+  // A published model.json can be replaced at any time: always revalidate. The weights it names never change.
+  const caching = root === dataDir ? modelFileCaching(relative) : undefined;
+  if (caching === 'revalidate') res.setHeader('cache-control', 'no-cache');
+  const cache = caching === 'immutable' ? {maxAge: '365d', immutable: true} : {cacheControl: caching === undefined};
+  send(req, encodeURI(relative), {root, dotfiles: 'allow', index: false, etag: true, ...cache})
     .on('error', (err: {status?: number}) => {
       const status = err.status ?? 500;
       res.writeHead(status, {'content-type': 'text/plain'}).end(status === 404 ? 'not found\n' : 'error\n');

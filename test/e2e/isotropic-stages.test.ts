@@ -120,6 +120,8 @@ describe('the isotropic layer at browsing pace', () => {
 
   it('not isolated: the layer says the network runs on one thread', {timeout: TIMEOUT_MS}, async () => {
     const page = await browser.newPage({viewport: {width: 700, height: 600}});
+    // The built viewer's service worker would isolate the page its host does not: switched off here.
+    await page.addInitScript('window.coi = {shouldRegister: () => false}');
     await openView(page, plain.origin, plain.origin, data.dir);
     assert.equal(await page.evaluate(() => crossOriginIsolated), false);
     await page.waitForFunction(() => (window as unknown as {ngIsotropic?: {layers: LayerRecord[]}}).ngIsotropic?.layers[0]?.backend !== undefined, undefined, {timeout: TIMEOUT_MS});

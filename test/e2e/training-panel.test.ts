@@ -4,7 +4,8 @@
  * preset. Opens the panel with its key, trains, watches progress and the loss
  * curve move, pauses and resumes, keeps the model in IndexedDB, reloads the tab
  * and resumes from the checkpoint, a second tab finds the run open, takes it
- * over (the first tab stops), publishes to the test server with its publish
+ * over (the first tab stops), downloads it as one .zip (the model's folder and
+ * the commands that put it beside the data), publishes to the test server with its publish
  * token, and opens the shared URL in a fresh browser profile, which loads the
  * published model. The panel's views have shadow roots: Playwright's selectors
  * pierce them, document.querySelector does not (hence `poll`).
@@ -14,6 +15,8 @@ import assert from 'node:assert/strict';
 import {promises as fs} from 'node:fs';
 import path from 'node:path';
 import type {Browser, Page} from 'playwright-core';
+import {strFromU8, unzipSync} from 'fflate';
+import {joinModelJson, modelFromArtifacts} from '../../src/model/model-io.ts';
 import {CROP_VOLUME, type TinyModelData} from '../helpers/tiny-model-data.ts';
 import {startTinyViewer, type TinyViewer} from '../helpers/tiny-viewer.ts';
 
@@ -63,7 +66,7 @@ describe('the training panel', () => {
     await viewer?.close();
   });
 
-  it('trains, pauses, resumes, keeps, survives a reload, is taken over by a second tab, publishes with the token, and the shared URL loads the published model', {timeout: 4 * TIMEOUT_MS}, async () => {
+  it('trains, pauses, resumes, keeps, survives a reload, is taken over by a second tab, downloads one .zip, publishes with the token, and the shared URL loads the published model', {timeout: 4 * TIMEOUT_MS}, async () => {
     const context = await browser.newContext({viewport: {width: 1200, height: 800}});
     const page = await context.newPage();
     const errors: string[] = [];
@@ -195,6 +198,23 @@ describe('the training panel', () => {
     await tab.click('#ngi-stop');
     await waitForState(tab, 'stopped');
 
+    // Download: one .zip with the model's folder (files that load as one model) and README.txt, whose commands the panel shows.
+    await setField(tab, '#ngi-model-name', 'panel-test');
+    const [download] = await Promise.all([tab.waitForEvent('download'), tab.click('#ngi-download')]);
+    assert.equal(download.suggestedFilename(), 'panel-test.zip');
+    const entries = unzipSync(await fs.readFile((await download.path())!));
+    assert.deepEqual(Object.keys(entries).sort(), ['README.txt', 'panel-test/', 'panel-test/model.json', 'panel-test/weights.bin']);
+    const unzipped = strFromU8(entries['panel-test/model.json']);
+    const weights = entries['panel-test/weights.bin'];
+    const {model: downloadedModel} = await modelFromArtifacts(joinModelJson(unzipped, weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength) as ArrayBuffer));
+    const downloaded = downloadedModel.metadata.versionHash!;
+    assert.match(await text(tab, '#ngi-save-note'), new RegExp(`^Downloaded panel-test\\.zip \\(version ${downloaded}\\)`));
+    const readme = strFromU8(entries['README.txt']);
+    assert.equal(await text(tab, '#ngi-download-help'), readme.trim());
+    assert.ok(readme.includes('gsutil cp -r panel-test gs://<bucket>/<dataset-path>/isotropic-models/'), readme);
+    assert.ok(readme.includes('aws s3 cp --recursive panel-test s3://<bucket>/<dataset-path>/isotropic-models/panel-test/'), readme);
+    assert.ok(readme.includes(`model=isotropic-models/panel-test/&version=${downloaded}`), readme);
+
     // Publish: the panel asks for the server's publish token once; the server gets the files, the layer's URL names the published model.
     await setField(tab, '#ngi-model-name', 'panel-test');
     await tab.click('#ngi-publish');
@@ -211,6 +231,7 @@ describe('the training panel', () => {
     const modelJson = JSON.parse(await fs.readFile(path.join(data.dir, CROP_VOLUME, 'isotropic-models/panel-test/model.json'), 'utf8'));
     const version: string = modelJson.userDefinedMetadata.isotropic.versionHash;
     assert.match(version, /^[0-9a-f]{12}$/);
+    assert.equal(version, downloaded, 'the stopped run publishes the model it downloaded');
     assert.ok(modelJson.userDefinedMetadata.isotropic.steps > checkpoint, 'the published model has the resumed steps');
     assert.match(await text(tab, '#ngi-publish-note'), new RegExp(`now uses model version ${version}`));
     const source: string = await tab.evaluate(() => window.viewer.layerManager.managedLayers[1].layer!.dataSources[0].spec.url);

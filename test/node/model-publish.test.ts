@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import {promises as fs} from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
+import {createHash} from 'node:crypto';
 import {initBackend} from '../../src/tf/backend.ts';
 import {presetConfig} from '../../src/model/config.ts';
 import {createModel, disposeModel, type IsotropicModel} from '../../src/model/model.ts';
@@ -132,6 +133,9 @@ async function statusesOf(action: () => Promise<unknown>): Promise<number[]> {
 
 const LIMIT = 64 * 1024;
 
+/** The name `serve` keeps weights under: weights-<first 12 hex digits of their SHA-256>.bin. */
+const weightsName = (bytes: Buffer) => `weights-${createHash('sha256').update(bytes).digest('hex').slice(0, 12)}.bin`;
+
 describe('serve: publishing a model by PUT', () => {
   let root: string;
   let server: RunningServer;
@@ -183,7 +187,11 @@ describe('serve: publishing a model by PUT', () => {
     const statuses = await statusesOf(() => saveModel(model, putHandler(`${latest()}/`, withToken(server))));
     assert.deepEqual(statuses, [201, 201]);
     const folder = path.join(root, 'data/ds.zarr/isotropic-models/latest');
-    assert.deepEqual((await fs.readdir(folder)).sort(), ['model.json', 'weights.bin'], 'no temporary files left');
+    const stored = weightsName(weights);
+    assert.deepEqual((await fs.readdir(folder)).sort(), ['model.json', stored], 'no temporary files left');
+    const published = JSON.parse(await fs.readFile(path.join(folder, 'model.json'), 'utf8'));
+    assert.deepEqual(published.weightsManifest[0].paths, [stored], 'model.json names the weights by their content');
+    assert.deepEqual(published.userDefinedMetadata, JSON.parse(json).userDefinedMetadata);
     // The layer's default: <dataset>/isotropic-models/latest/ (folder URL) or its model.json.
     for (const url of [`${latest()}/model.json`, `${latest()}/`]) {
       const {model: loaded} = await loadModel(url);
@@ -196,6 +204,9 @@ describe('serve: publishing a model by PUT', () => {
     assert.equal(got.status, 200);
     assert.equal(got.headers['access-control-allow-origin'], '*');
     assert.equal(got.headers['cache-control'], 'no-cache', 'a replaceable file is always revalidated');
+    const immutable = await request(server.origin, 'GET', `/data/ds.zarr/isotropic-models/latest/${stored}`);
+    assert.equal(immutable.status, 200);
+    assert.equal(immutable.headers['cache-control'], 'public, max-age=31536000, immutable', 'content-named weights never change');
   });
 
   it('replaces a published model (200 + 200) and serves the new one', async () => {
@@ -268,7 +279,7 @@ describe('serve: publishing a model by PUT', () => {
     ['an encoded file name', '/data/ds.zarr/isotropic-models/x/model%2Ejson', 403],
     // datasets
     ['a dataset that does not exist', '/data/nope.zarr/isotropic-models/x/weights.bin', 404],
-    ['a folder that is not Zarr', '/data/plain/isotropic-models/x/weights.bin', 403],
+    ['a folder that is no dataset', '/data/plain/isotropic-models/x/weights.bin', 403],
     ['a file as the dataset', '/data/file.txt/isotropic-models/x/weights.bin', 403],
     // content
     ['model.json before its weights', '/data/ds.zarr/isotropic-models/fresh/model.json', 409, () => json],
@@ -336,7 +347,8 @@ describe('serve: publishing a model by PUT', () => {
     const chunks = [weights.subarray(0, 1000), weights.subarray(1000)];
     const res = await put(server, '/data/ds.zarr/isotropic-models/chunked/weights.bin', '', {chunks});
     assert.equal(res.status, 201, res.body);
-    assert.deepEqual(await fs.readFile(path.join(root, 'data/ds.zarr/isotropic-models/chunked/weights.bin')), weights);
+    assert.deepEqual(await fs.readFile(path.join(root, 'data/ds.zarr/isotropic-models/chunked', weightsName(weights))), weights);
+    assert.equal(res.headers.location, `/data/ds.zarr/isotropic-models/chunked/${weightsName(weights)}`);
   });
 
   it('leaves no partial file when an upload is cut off', async () => {
@@ -549,12 +561,15 @@ describe('serve: publishing a model by PUT', () => {
     it('refuses an upload past the dataset bytes by its Content-Length (413), before reading the body', {timeout: 10_000}, async () => {
       assert.equal((await put(limited, models('bytes.zarr', 'a', 'weights.bin'), weights)).status, 201);
       assert.equal((await put(limited, models('bytes.zarr', 'a', 'model.json'), json)).status, 201);
-      // weights.length + 100 bytes of room are left.
+      // The model.json kept names the weights file by its content: a few bytes longer than the one sent.
+      const stored = (await fs.stat(path.join(root, 'data/bytes.zarr/isotropic-models/a/model.json'))).size;
+      const room = budget - weights.length - stored;
+      assert.equal(stored, json.length + weightsName(weights).length - 'weights.bin'.length);
       const before = await tree(root);
-      const res = await put(limited, models('bytes.zarr', 'b', 'weights.bin'), Buffer.alloc(1024), {headers: {'content-length': String(weights.length + 101)}});
+      const res = await put(limited, models('bytes.zarr', 'b', 'weights.bin'), Buffer.alloc(1024), {headers: {'content-length': String(room + 1)}});
       overBudget(res);
-      assert.match(res.body, new RegExp(`holds ${weights.length + json.length} bytes of models.* may bring ${weights.length + 100} bytes at most`));
-      const waiting = await put(limited, models('bytes.zarr', 'b', 'weights.bin'), Buffer.alloc(weights.length + 101), {headers: {expect: '100-continue'}});
+      assert.match(res.body, new RegExp(`holds ${weights.length + stored} bytes of models.* may bring ${room} bytes at most`));
+      const waiting = await put(limited, models('bytes.zarr', 'b', 'weights.bin'), Buffer.alloc(room + 1), {headers: {expect: '100-continue'}});
       overBudget(waiting);
       assert.equal(waiting.continued, false, 'refused before the body was sent');
       assert.deepEqual(await tree(root), before, 'nothing written');

@@ -37,9 +37,10 @@ async function serveCommand(args: string[], env: Record<string, string | undefin
   child.stderr.on('data', (d) => (stderr += d));
   let gone = false;
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code))).finally(() => (gone = true));
-  // Started once it has said where to open the viewer, or failed once it exits.
+  // Started once it has said where to open the viewer (and, unless read-only, the publish token: a line of its own, which may come later), or failed once it exits.
+  const said = () => /open the viewer: .*\n/.test(stdout) && (args.includes('--read-only') || /^publish token .*\n/m.test(stdout));
   const started = await new Promise<boolean>((resolve) => {
-    const check = () => (/open the viewer: .*\n/.test(stdout) ? resolve(true) : gone ? resolve(false) : setTimeout(check, 20));
+    const check = () => (said() ? resolve(true) : gone ? resolve(false) : setTimeout(check, 20));
     check();
   });
   const origin = /at (http:\/\/[^/\s]+)\/data\//.exec(stdout)?.[1];
@@ -173,7 +174,9 @@ describe('serve', () => {
         assert.equal((await send(serve.origin, 'PUT', modelFile('generated'), {authorization: 'Bearer not-the-token'}, 'weights')).status, 401);
         const ok = await send(serve.origin, 'PUT', modelFile('generated'), {authorization: `Bearer ${token}`}, 'weights');
         assert.equal(ok.status, 201, ok.body.toString());
-        assert.equal((await get(serve.origin, modelFile('generated'))).body.toString(), 'weights');
+        // Weights are kept under a name of their content, which the answer gives.
+        assert.match(String(ok.headers.location), /^\/data\/vol\.zarr\/isotropic-models\/generated\/weights-[0-9a-f]{12}\.bin$/);
+        assert.equal((await get(serve.origin, String(ok.headers.location))).body.toString(), 'weights');
       } finally {
         await serve.stop();
       }

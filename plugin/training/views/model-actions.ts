@@ -1,11 +1,12 @@
 /**
  * <ngi-model-actions>: name the model, apply it to the isotropic layer,
- * download it, keep it in this browser, or publish it to the server (asking
- * for the server's publish token when it has none for it). Properties in;
+ * download it (then shows the archive's README: the commands that put it
+ * beside the data on a bucket), keep it in this browser, or publish it to the
+ * server (asking for the server's publish token when it has none for it). Properties in;
  * 'ngi-form-change' (modelName), 'ngi-apply', 'ngi-download', 'ngi-keep' and
  * 'ngi-publish' ({token}) out.
  */
-import {LitElement, html, nothing} from 'lit';
+import {LitElement, css, html, nothing} from 'lit';
 import {emit, emitChange} from './events.ts';
 import {panelStyles} from './panel-styles.ts';
 import {errorLine} from './error-line.ts';
@@ -13,7 +14,9 @@ import {errorLine} from './error-line.ts';
 type Key = 'apply' | 'save' | 'publish';
 
 export class ModelActions extends LitElement {
-  static override styles = [panelStyles];
+  static override styles = [panelStyles, css`
+    .ngi-download-help { white-space: pre-wrap; overflow-wrap: anywhere; user-select: text; font: 11px monospace; color: #ccc; background: #1a1a1a; border: 1px solid #444; padding: 4px 6px; margin: 2px 0 6px; max-height: 16em; overflow-y: auto; }
+  `];
   static override properties = {
     modelName: {},
     errors: {attribute: false},
@@ -22,7 +25,8 @@ export class ModelActions extends LitElement {
   };
   declare modelName: string;
   declare errors: Partial<Record<Key | 'name', string>>;
-  declare notices: Partial<Record<Key, string>>;
+  /** `download`: the downloaded archive's README.txt. */
+  declare notices: Partial<Record<Key | 'download', string>>;
   /** The server whose publish token is asked for; undefined: not asked. */
   declare tokenFor?: string;
 
@@ -54,6 +58,7 @@ export class ModelActions extends LitElement {
       <button id="ngi-download" @click=${() => emit(this, 'ngi-download')}>Download</button>
       <button id="ngi-keep" @click=${() => emit(this, 'ngi-keep')}>Keep in this browser</button>
       ${errorLine('save', e.save)} ${this.note('save')}
+      ${this.notices.download ? html`<pre class="ngi-download-help" id="ngi-download-help" aria-label="How to put the downloaded model beside the data">${this.notices.download}</pre>` : nothing}
       ${this.tokenFor
         ? html`<label>Publish token of ${this.tokenFor}
             <input id="ngi-publish-token" type="password" autocomplete="off" aria-describedby="ngi-token-help" @keydown=${(ev: KeyboardEvent) => ev.key === 'Enter' && this.publish()} /></label>
