@@ -7,6 +7,7 @@
  * neuroglancer's view state as JSON; everything on a public host or bucket
  * passes.
  */
+import ipaddr from 'ipaddr.js';
 import {modelUrlFor, parseSourceUrl, splitIsotropicSource} from '../input/source-url.ts';
 
 export type Place = 'this-computer' | 'private-network' | 'link-local' | 'local-name' | 'this-browser';
@@ -25,67 +26,29 @@ export interface Unreachable {
 
 const LOCAL_SUFFIXES = ['.local', '.localdomain', '.lan', '.internal', '.home.arpa'];
 
+/** ipaddr.js's named ranges that a colleague's browser cannot reach. */
+const RANGE_PLACES: Record<string, Exclude<Place, 'this-browser' | 'local-name'>> = {
+  loopback: 'this-computer',
+  unspecified: 'this-computer',
+  private: 'private-network',
+  // 100.64/10: shared address space (carrier-grade NAT, VPN overlays).
+  carrierGradeNat: 'private-network',
+  uniqueLocal: 'private-network',
+  linkLocal: 'link-local',
+};
+
 /** Where a host name or IP address is, or undefined for a public one. */
 export function hostPlace(hostname: string): Exclude<Place, 'this-browser'> | undefined {
   const host = hostname.toLowerCase().replace(/^\[|\]$/g, '').replace(/\.$/, '');
   if (host === 'localhost' || host.endsWith('.localhost')) return 'this-computer';
-  const v4 = ipv4(host);
-  if (v4) return ipv4Place(v4);
-  if (host.includes(':')) return ipv6Place(host);
+  if (ipaddr.isValid(host)) {
+    const address = ipaddr.process(host); // IPv4-mapped IPv6 (::ffff:a.b.c.d) as the IPv4 address it maps
+    return RANGE_PLACES[address.range()];
+  }
   if (LOCAL_SUFFIXES.some((s) => host.endsWith(s))) return 'local-name';
   // A single-label name (`workstation`) is only resolved by the local network's DNS.
   if (!host.includes('.')) return 'local-name';
   return undefined;
-}
-
-function ipv4(host: string): number[] | undefined {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(host);
-  if (!m) return undefined;
-  const octets = m.slice(1).map(Number);
-  return octets.every((o) => o <= 255) ? octets : undefined;
-}
-
-function ipv4Place([a, b]: number[]): Exclude<Place, 'this-browser'> | undefined {
-  if (a === 127 || a === 0) return 'this-computer';
-  if (a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168)) return 'private-network';
-  // 100.64/10: shared address space (carrier-grade NAT, VPN overlays).
-  if (a === 100 && b >= 64 && b <= 127) return 'private-network';
-  if (a === 169 && b === 254) return 'link-local';
-  return undefined;
-}
-
-function ipv6Place(host: string): Exclude<Place, 'this-browser'> | undefined {
-  const groups = expandIpv6(host);
-  if (!groups) return undefined;
-  if (groups.slice(0, 7).every((g) => g === 0) && groups[7] <= 1) return 'this-computer'; // ::1 and ::
-  // IPv4-mapped (::ffff:a.b.c.d, which URL writes as ::ffff:xxxx:xxxx).
-  if (groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff) {
-    return ipv4Place([groups[6] >> 8, groups[6] & 0xff, groups[7] >> 8, groups[7] & 0xff]);
-  }
-  if ((groups[0] & 0xfe00) === 0xfc00) return 'private-network';
-  if ((groups[0] & 0xffc0) === 0xfe80) return 'link-local';
-  return undefined;
-}
-
-/** The eight 16-bit groups of an IPv6 address (a trailing dotted IPv4 part allowed), or undefined. */
-function expandIpv6(text: string): number[] | undefined {
-  let address = text.replace(/%.*$/, ''); // zone id
-  const v4 = /(\d+\.\d+\.\d+\.\d+)$/.exec(address);
-  if (v4) {
-    const o = ipv4(v4[1]);
-    if (!o) return undefined;
-    address = `${address.slice(0, -v4[1].length)}${((o[0] << 8) | o[1]).toString(16)}:${((o[2] << 8) | o[3]).toString(16)}`;
-  }
-  const halves = address.split('::');
-  if (halves.length > 2) return undefined;
-  const part = (s: string) => (s ? s.split(':') : []);
-  const head = part(halves[0]);
-  const tail = halves.length === 2 ? part(halves[1]) : [];
-  const fill = 8 - head.length - tail.length;
-  if (fill < 0 || (halves.length === 1 && fill !== 0)) return undefined;
-  const groups = [...head, ...Array<string>(fill).fill('0'), ...tail];
-  if (!groups.every((g) => /^[0-9a-f]{1,4}$/.test(g))) return undefined;
-  return groups.map((g) => parseInt(g, 16));
 }
 
 /** Where a URL's resource is, or undefined when anyone can reach it (public hosts, gs:// and s3:// buckets). */
