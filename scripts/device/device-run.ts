@@ -137,7 +137,18 @@ const trainArgs = dry
 const trainBackend = dry ? 'wasm' : backends[0];
 trainArgs.push('--minutes', minutes.toFixed(2), '--backend', trainBackend, '--overwrite');
 await log(`== train on ${trainBackend} for ${minutes.toFixed(1)} min`);
-const train = await child('train', trainArgs, minutes * 60 + 90);
+let train = await child('train', trainArgs, minutes * 60 + 90);
+// A run that failed early (e.g. out of device memory at batch 8) is tried again at batch 4 in the time left.
+let batch = Number(trainArgs[trainArgs.indexOf('--batch') + 1]);
+let trainMinutes = minutes;
+const retryMinutes = (secondsLeft() - 60) / 60;
+if (train.code !== 0 && !dry && retryMinutes >= 1) {
+  batch = 4;
+  trainMinutes = retryMinutes;
+  const retry = trainArgs.map((a, i) => (trainArgs[i - 1] === '--batch' ? String(batch) : trainArgs[i - 1] === '--minutes' ? retryMinutes.toFixed(2) : a));
+  await log(`== train failed (${train.lastLine.slice(0, 120)}): again at batch ${batch} for ${retryMinutes.toFixed(1)} min`);
+  train = await child('train', retry, retryMinutes * 60 + 90);
+}
 const metadata = await fs
   .readFile(path.join(model, 'model.json'), 'utf8')
   .then((t) => JSON.parse(t).userDefinedMetadata.isotropic)
@@ -148,9 +159,10 @@ if (metadata) {
 }
 summary.training = {
   backend: trainBackend,
+  batch,
   exit: train.code,
   wallSeconds: train.seconds,
-  minutes,
+  minutes: trainMinutes,
   steps: metadata?.steps ?? null,
   // The trainer's own rate, from its last progress line.
   stepsPerSecond: Number([...train.text.matchAll(/([\d.]+) steps\/s/g)].at(-1)?.[1] ?? NaN) || null,

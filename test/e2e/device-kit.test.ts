@@ -73,6 +73,7 @@ describe('device kit', {skip: !canRun && 'needs the SwiftShader Vulkan driver (D
     assert.ok(webgpu?.presets?.[0]?.voxelsPerSecond > 0, JSON.stringify(summary.speed));
     assert.ok(summary.reconstruct.voxelsWritten > 0, JSON.stringify(summary.reconstruct));
     assert.ok(summary.training.steps >= 1, JSON.stringify(summary.training));
+    assert.equal(summary.training.batch, 2);
     const model = JSON.parse(await fs.readFile(path.join(out, 'model.json'), 'utf8'));
     assert.equal(model.userDefinedMetadata.isotropic.versionHash, summary.training.versionHash);
   });
