@@ -41,7 +41,16 @@ export class StoreAccess {
 /** fetch for FetchStore: 403 becomes 404 (absent), and the store's access record notes it. */
 function fetchCounting403AsAbsent(root: string, access: StoreAccess): (request: Request) => Promise<Response> {
   return async (request) => {
-    const response = await fetch(request);
+    let response: Response;
+    try {
+      response = await fetch(request);
+    } catch (e) {
+      if (request.signal.aborted) throw e;
+      // No answer at all: the host is unreachable, or (in a browser) the server did not allow the request (CORS).
+      throw new Error(
+        `could not read ${request.url} (${(e as Error).message}): the server did not answer, or did not allow this request — from a browser it must allow the viewer's origin (CORS), and the Range header for sharded or precomputed data`,
+      );
+    }
     if (response.status === 403) {
       await response.body?.cancel();
       access.refused(request.url.startsWith(root) ? request.url.slice(root.length) : request.url);

@@ -96,3 +96,18 @@ describe('inputs over HTTP where absent keys answer 403', () => {
     await assert.rejects(open('private/n5-gzip.n5', {format: 'n5'}), /cannot open .* as N5: access to .* was denied \(HTTP 403 for attributes\.json/);
   });
 });
+
+describe('a store that does not answer', () => {
+  it('says which URL could not be read and what a browser needs of the server (CORS), not just "fetch failed"', async () => {
+    // A port nothing listens on: the request fails before any answer, as a refused CORS request does in a browser.
+    const server = http.createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const {port} = server.address() as AddressInfo;
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await assert.rejects(openInput({location: `http://127.0.0.1:${port}/volume.ome.zarr`, format: 'zarr', axis: 'z', missing: 'error'}), (e: Error) => {
+      assert.match(e.message, new RegExp(`could not read http://127\\.0\\.0\\.1:${port}/volume\\.ome\\.zarr/\\S+ \\(`));
+      assert.match(e.message, /allow the viewer's origin \(CORS\), and the Range header/);
+      return true;
+    });
+  });
+});
