@@ -13,17 +13,13 @@ import {existsSync, promises as fs} from 'node:fs';
 import path from 'node:path';
 import {chromium, type Browser, type BrowserContext, type Page} from 'playwright-core';
 import {formatSourceUrl} from '../../src/input/source-url.ts';
-import {loadModel} from '../../src/model/model-io.ts';
-import {fileHandler} from '../../src/model/file-store.ts';
-import {disposeModel} from '../../src/model/model.ts';
 import {initBackend} from '../../src/tf/backend.ts';
-import {reconstructVolume} from '../../src/infer/volume.ts';
-import {toDtype} from '../../src/chunk/dtype.ts';
 import type {Vec3} from '../../src/grid/box.ts';
 import {CHROMIUM_ARGS, CHROMIUM_PATH, launchChromium} from '../helpers/chromium.ts';
 import {tempDir} from '../helpers/fixtures.ts';
 import {openLocal} from '../helpers/inputs.ts';
 import {writeExampleCrop, writeTinyModel} from '../helpers/reconstruct-fixtures.ts';
+import {loadedChunks, referenceFor} from '../helpers/loaded-chunks.ts';
 import {startStaticHost, type StaticHost} from '../helpers/static-host.ts';
 
 const TIMEOUT_MS = 300_000;
@@ -38,13 +34,6 @@ interface LayerRecord {
   model: {state: string; url?: string; version?: string};
   backend?: {backend: string; threads?: number; notice?: string};
   chunks: {usedModel: boolean}[];
-}
-interface LoadedChunk {
-  layout: number[];
-  grid: number[];
-  size: number[];
-  data: number[];
-  modelVersion?: string;
 }
 
 const layerRecord = (page: Page) => page.evaluate(() => (window as unknown as {ngIsotropic: {layers: LayerRecord[]}}).ngIsotropic.layers[0]);
@@ -136,7 +125,7 @@ describe('the viewer hosted as a static site', () => {
     assert.match(status ?? '', new RegExp(`model tiny \\(${version}\\)`));
 
     // An xz chunk read back from the viewer: what src/infer computes with the same model on the same voxels.
-    const chunks: LoadedChunk[] = await page.evaluate(() => (window as unknown as {ngIsotropic: {loadedChunks(d: boolean): LoadedChunk[]}}).ngIsotropic.loadedChunks(true));
+    const chunks = await loadedChunks(page);
     const chunk = chunks.find((c) => c.layout[1] < c.layout[0] && c.modelVersion === version);
     assert.ok(chunk, `no xz chunk computed with the model among ${chunks.length}`);
     const reference = await referenceFor(chunk, modelDir, volume);
@@ -204,20 +193,6 @@ describe('the viewer hosted as a static site', () => {
   }
 });
 
-/** What src/infer computes for a chunk's voxels: xz planes are independent in y, so its y slab suffices. */
-async function referenceFor(chunk: LoadedChunk, modelDir: string, volume: {data: Uint8Array; shape: Vec3}): Promise<ArrayLike<number>> {
-  const [nz, ny, nx] = volume.shape;
-  const sy = chunk.size[1];
-  const y0 = chunk.grid[1] * chunk.layout[1];
-  const slab = new Float32Array(nz * sy * nx);
-  for (let z = 0; z < nz; z++) for (let y = 0; y < sy; y++) for (let x = 0; x < nx; x++) slab[(z * sy + y) * nx + x] = volume.data[(z * ny + y0 + y) * nx + x];
-  const {model} = await loadModel(fileHandler(modelDir));
-  try {
-    return toDtype((await reconstructVolume(model, {data: slab, shape: [nz, sy, nx]}, {fuse: 'xz'})).data, 'uint8');
-  } finally {
-    disposeModel(model);
-  }
-}
 
 /** Display dimensions (the finest spacing on every axis) and the position at the volume's centre (nanometre NGFF units). */
 async function centredOn(volumeDir: string): Promise<{dimensions: Record<string, [number, string]>; position: number[]}> {

@@ -8,23 +8,12 @@ import {describe, it, before, after} from 'node:test';
 import assert from 'node:assert/strict';
 import {PNG} from 'pngjs';
 import type {Browser, Page} from 'playwright-core';
-import {loadModel} from '../../src/model/model-io.ts';
-import {fileHandler} from '../../src/model/file-store.ts';
-import {disposeModel} from '../../src/model/model.ts';
-import {reconstructVolume} from '../../src/infer/volume.ts';
-import {toDtype} from '../../src/chunk/dtype.ts';
 import type {TinyModelData} from '../helpers/tiny-model-data.ts';
+import {loadedChunks, referenceFor, type LoadedChunk} from '../helpers/loaded-chunks.ts';
 import {startTinyViewer, type TinyViewer} from '../helpers/tiny-viewer.ts';
 
 const TIMEOUT_MS = 300_000;
 
-interface LoadedChunk {
-  layout: number[];
-  grid: number[];
-  size: number[];
-  data: number[];
-  modelVersion?: string;
-}
 
 /** Until the layer's model `version` is ready, has computed chunks and the panel is complete. */
 async function waitForNetworkChunks(page: Page, version: string): Promise<void> {
@@ -41,24 +30,10 @@ async function waitForNetworkChunks(page: Page, version: string): Promise<void> 
 
 /** The xz chunks (thin in y: one plane) the viewer holds, computed with model `version`. */
 async function xzChunks(page: Page, version: string): Promise<LoadedChunk[]> {
-  const all: LoadedChunk[] = await page.evaluate(() => (window as unknown as {ngIsotropic: {loadedChunks(d: boolean): LoadedChunk[]}}).ngIsotropic.loadedChunks(true));
+  const all: LoadedChunk[] = await loadedChunks(page);
   return all.filter((c) => c.layout[1] < c.layout[0] && c.modelVersion === version);
 }
 
-/** What src/infer computes for a chunk's voxels: xz planes are independent in y, so its y slab suffices. */
-async function referenceFor(chunk: LoadedChunk, modelDir: string, volume: TinyModelData["volume"]): Promise<ArrayLike<number>> {
-  const [nz, ny, nx] = volume.shape;
-  const sy = chunk.size[1];
-  const y0 = chunk.grid[1] * chunk.layout[1];
-  const slab = new Float32Array(nz * sy * nx);
-  for (let z = 0; z < nz; z++) for (let y = 0; y < sy; y++) for (let x = 0; x < nx; x++) slab[(z * sy + y) * nx + x] = volume.data[(z * ny + y0 + y) * nx + x];
-  const {model} = await loadModel(fileHandler(modelDir));
-  try {
-    return toDtype((await reconstructVolume(model, {data: slab, shape: [nz, sy, nx]}, {fuse: 'xz'})).data, 'uint8');
-  } finally {
-    disposeModel(model);
-  }
-}
 
 function assertMatches(got: ArrayLike<number>, want: ArrayLike<number>, what: string): void {
   assert.equal(got.length, want.length);

@@ -12,6 +12,7 @@ import {startServer, type RunningServer} from '../../src/serve/server.ts';
 import {DEFAULT_MAX_BYTES_PER_DATASET, DEFAULT_MAX_MODELS_PER_DATASET} from '../../src/serve/publish-limits.ts';
 import {UserError} from '../../src/errors.ts';
 import {tempDir} from '../helpers/fixtures.ts';
+import {statusesOf} from '../helpers/fetch-statuses.ts';
 
 interface Answer {
   status: number;
@@ -114,22 +115,6 @@ async function treeOnceSettled(root: string, expected: string[]): Promise<string
   return files;
 }
 
-/** Records the status of each request the project's own client makes. */
-async function statusesOf(action: () => Promise<unknown>): Promise<number[]> {
-  const statuses: number[] = [];
-  const original = globalThis.fetch;
-  globalThis.fetch = async (...args: Parameters<typeof fetch>) => {
-    const res = await original(...args);
-    statuses.push(res.status);
-    return res;
-  };
-  try {
-    await action();
-  } finally {
-    globalThis.fetch = original;
-  }
-  return statuses;
-}
 
 const LIMIT = 64 * 1024;
 

@@ -13,6 +13,7 @@ import {createModel, disposeModel, type IsotropicModel} from '../../src/model/mo
 import {joinModelJson, loadModel, modelArtifacts, modelFromArtifacts, putHandler, saveModel, splitModelJson} from '../../src/model/model-io.ts';
 import {startServer, type RunningServer} from '../../src/serve/server.ts';
 import {tempDir} from '../helpers/fixtures.ts';
+import {statusesOf} from '../helpers/fetch-statuses.ts';
 
 interface Answer {
   status: number;
@@ -85,22 +86,6 @@ async function versionAt(url: string): Promise<string> {
   return model.metadata.versionHash!;
 }
 
-/** Records the status of each request the project's own client makes. */
-async function statusesOf(action: () => Promise<unknown>): Promise<number[]> {
-  const statuses: number[] = [];
-  const original = globalThis.fetch;
-  globalThis.fetch = async (...args: Parameters<typeof fetch>) => {
-    const res = await original(...args);
-    statuses.push(res.status);
-    return res;
-  };
-  try {
-    await action().catch(() => undefined);
-  } finally {
-    globalThis.fetch = original;
-  }
-  return statuses;
-}
 
 describe('serve: replacing a published model is atomic', () => {
   let root: string;
@@ -160,7 +145,7 @@ describe('serve: replacing a published model is atomic', () => {
     const stored = A.json.length + weightsName(A.weights).length - 'weights.bin'.length;
     const limited = await startServer({appDir: app(), dataDir: data(), port: 0, maxBytesPerDataset: A.weights.length + stored + 1000});
     try {
-      assert.deepEqual(await statusesOf(() => publish(limited, a, 'near', 'full.zarr')), [201, 201]);
+      assert.deepEqual(await statusesOf(() => publish(limited, a, 'near', 'full.zarr').catch(() => undefined)), [201, 201]);
       await assert.rejects(publish(limited, long, 'near', 'full.zarr'), /PUT .*model\.json failed: 413 dataset "full\.zarr" holds \d+ bytes of models/);
       assert.equal(await versionAt(`${limited.origin}/data/full.zarr/isotropic-models/near/`), A.version);
       const kept = JSON.parse(await fs.readFile(path.join(folder('near', 'full.zarr'), 'model.json'), 'utf8'));
@@ -346,7 +331,7 @@ describe('serve: replacing a published model is atomic', () => {
     });
 
     it('is replaced atomically too: weights.bin is never overwritten, and stays for readers of the old model.json', async () => {
-      assert.deepEqual(await statusesOf(() => publish(server, b, 'copied')), [200, 200]);
+      assert.deepEqual(await statusesOf(() => publish(server, b, 'copied').catch(() => undefined)), [200, 200]);
       assert.equal(await versionAt(`${server.origin}${models('copied')}`), B.version);
       assert.deepEqual(JSON.parse(await fs.readFile(path.join(folder('copied'), 'model.json'), 'utf8')).weightsManifest[0].paths, [weightsName(B.weights)]);
       assert.deepEqual(await fs.readFile(path.join(folder('copied'), 'weights.bin')), A.weights);
