@@ -26,6 +26,7 @@ import {WorkerProbe} from '../layers/worker_probe/frontend.ts';
 import {showWorkerStatus} from './status_line.ts';
 import {addTrainingPanelState, installTrainingPanel} from './training/side-panel.ts';
 import {installShareAction} from './share/share-view.ts';
+import {installConfidenceView} from './confidence-view.ts';
 import type {TrackableSidePanelLocation} from 'neuroglancer/unstable/ui/side_panel_location.js';
 
 declare global {
@@ -67,5 +68,6 @@ let trainingPanel: TrackableSidePanelLocation | undefined;
 const viewer = setupViewer((v) => (trainingPanel = addTrainingPanelState(v)));
 installTrainingPanel(viewer, trainingPanel!);
 installShareAction(viewer);
+installConfidenceView(viewer);
 const probe = viewer.registerDisposer(new WorkerProbe(viewer.dataContext.rpc!));
 showWorkerStatus(probe);

@@ -9,10 +9,12 @@
 //            central 160² × 120 voxels, z-averaged ×4, ×8, ×10 here; as shipped, and fine-tuned on that
 //            volume's own lateral planes for each of --fine-tune-minutes (one run, snapshots on the way;
 //            what `ng-isotropic train <volume> --minutes N` does: the generic model, lr 1e-4 constant)
-// Prints one table per case and whether its target is met.
+// Prints one table per case and whether its target is met. For the generic cases it also calibrates the per-voxel
+// confidence of the shipped model (scripts/bench/confidence-calibration.ts): the share of the squared error in the 10 %
+// least confident voxels and Spearman(confidence, |error|); --skip-confidence leaves that out.
 // Options: --model DIR (for example and sample2), --model-x8 DIR, --model-x10 DIR, --generic DIR,
 // --fine-tune-minutes 10,30 (0: none), --fuse xz|xz+yz, --flips none|x|xz,
-// --only CASE[,CASE…] (e.g. to run cases side by side), --json.
+// --only CASE[,CASE…] (e.g. to run cases side by side), --skip-confidence, --json.
 import {promises as fs} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -29,6 +31,7 @@ import {fileHandler} from '../src/model/file-store.ts';
 import {initBackend} from '../src/tf/backend.ts';
 import type {Fusion} from '../src/grid/frame.ts';
 import type {PlaneInferenceOptions} from '../src/infer/planes.ts';
+import {confidenceCalibration, formatCalibration, type ConfidenceCalibration} from './bench/confidence-calibration.ts';
 
 const {values} = parseArgs({
   options: {
@@ -42,6 +45,7 @@ const {values} = parseArgs({
     data: {type: 'string', default: '../shared/data/flyem-medulla-10nm'},
     only: {type: 'string'},
     json: {type: 'boolean', default: false},
+    'skip-confidence': {type: 'boolean', default: false},
   },
 });
 
@@ -119,7 +123,7 @@ for (const name of chosen) if (!CASES[name]) throw new Error(`--only takes ${Obj
 
 const {backend} = await initBackend();
 const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'ngi-bench-'));
-const results: Record<string, EvaluationReport & {met: boolean; model: unknown}> = {};
+const results: Record<string, EvaluationReport & {met: boolean; model: unknown; confidence?: ConfidenceCalibration}> = {};
 try {
   for (const name of chosen) {
     const c = CASES[name];
@@ -142,7 +146,15 @@ try {
       const longest = tuned.length ? gain(report.rows.at(-1)!) : undefined;
       let met = shipped.psnr >= c.target.psnr && shipped.ssim >= c.target.ssim && shipped.psnr > 0 && shipped.ssim > 0;
       if (longest && c.fineTune?.target !== undefined) met &&= longest.psnr >= c.fineTune.target;
-      results[name] = {...report, met, model: m};
+      const confidence =
+        name.startsWith('generic-') && !values['skip-confidence']
+          ? await confidenceCalibration(await openCliInput(aniso), await openCliInput(truth, {requireAnisotropic: false}), model, {
+              fuse: values.fuse as Fusion,
+              flips: values.flips as PlaneInferenceOptions['flips'],
+              border: report.border,
+            })
+          : undefined;
+      results[name] = {...report, met, model: m, ...(confidence ? {confidence} : {})};
       if (!values.json) {
         const timing = tuned.length ? `fine-tuning ${trainedIn.toFixed(0)} s, evaluation ${((performance.now() - started) / 1000 - trainedIn).toFixed(0)} s` : `${((performance.now() - started) / 1000).toFixed(0)} s`;
         console.log(`\n${name}: ${aniso} vs ${truth}, ρ = ${report.rho}   [${timing}, ${backend}, fusion ${values.fuse}, flips ${values.flips}]`);
@@ -150,6 +162,7 @@ try {
         console.log(formatReport(report));
         const signedGain = (g: {psnr: number; ssim: number}) => `${g.psnr >= 0 ? '+' : ''}${g.psnr.toFixed(2)} dB, ${g.ssim >= 0 ? '+' : ''}${g.ssim.toFixed(4)}`;
         const want = c.target.psnr > 0 ? `≥ +${c.target.psnr} dB and ≥ +${c.target.ssim} SSIM` : 'better PSNR and xz SSIM';
+        if (confidence) console.log(formatCalibration(confidence));
         console.log(`target: ${want} than cubic → ${met ? 'met' : 'NOT met'} (${signedGain(shipped)}${longest ? `; after ${tuned.at(-1)!.minutes} min of fine-tuning ${signedGain(longest)}${c.fineTune?.target !== undefined ? `, target ≥ +${c.fineTune.target} dB` : ''}` : ''})`);
       }
     } finally {

@@ -2,7 +2,9 @@
 // GFLOP/s as a fraction of a conv2d / matMul microbenchmark on the same backend, with the CPU threads of the
 // backend (wasm; – on a GPU). In Node (WebGPU through Dawn where it finds a GPU adapter; NGI_WEBGPU_SOFTWARE=1
 // allows a software one), or with --browser in headless Chromium (its WebGPU, wasm on every core).
-// Options: --backends webgpu,wasm,cpu --presets tiny,default,large --size 256 --planes 4 --repeats 3 --browser --json
+// With wasm in Node it also times one isotropic chunk (--confidence-edge³ voxels, xz+yz, the first preset) with and without
+// the per-voxel confidence: the confidence's cost as a ratio of inference times.
+// Options: --backends webgpu,wasm,cpu --presets tiny,default,large --size 256 --planes 4 --repeats 3 --confidence-edge 32 --browser --json
 import {promises as fs} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,7 +12,7 @@ import {parseArgs} from 'node:util';
 import {withBrowserPage} from '../src/cli/browser/browser-page.ts';
 import {initBackend, type BackendName} from '../src/tf/backend.ts';
 import {nodeWebGpuHook} from '../src/tf/node-webgpu.ts';
-import {microbench, presetSpeeds, type PresetSpeed} from './bench/speed-measure.ts';
+import {confidenceCost, microbench, presetSpeeds, type PresetSpeed} from './bench/speed-measure.ts';
 
 const {values} = parseArgs({
   options: {
@@ -19,6 +21,7 @@ const {values} = parseArgs({
     size: {type: 'string', default: '256'},
     planes: {type: 'string', default: '4'},
     repeats: {type: 'string', default: '3'},
+    'confidence-edge': {type: 'string', default: '32'},
     browser: {type: 'boolean', default: false},
     json: {type: 'boolean', default: false},
   },
@@ -42,6 +45,7 @@ const requestFor = (backend: string) => ({
 });
 
 const rows: SpeedRow[] = [];
+let confidence: Awaited<ReturnType<typeof confidenceCost>> | undefined;
 const unavailable: string[] = [];
 if (values.browser) {
   const empty = await fs.mkdtemp(path.join(os.tmpdir(), 'ngi-bench-')); // the page needs no data
@@ -67,10 +71,11 @@ if (values.browser) {
     }
     const req = requestFor(backend);
     rows.push({backend, threads: choice.threads ?? null, adapter: choice.adapter ?? 'none', ...(await microbench(req.repeats)), presets: await presetSpeeds(req)});
+    if (backend === 'wasm') confidence = await confidenceCost(req.presets[0], +values['confidence-edge']!, req.repeats);
   }
 }
 
-if (values.json) console.log(JSON.stringify({rows, unavailable}, null, 2));
+if (values.json) console.log(JSON.stringify({rows, unavailable, confidence}, null, 2));
 else {
   console.log(`plane inference, ${values.size}² planes, median of ${values.repeats} runs after a warm-up`);
   console.log('backend  threads  adapter                  conv2d GF/s  matMul GF/s  preset   kFLOP/px   voxels/s     GF/s   of conv  of matMul');
@@ -82,4 +87,10 @@ else {
     }
   }
   for (const line of unavailable) console.log(`not measured: ${line}`);
+  if (confidence) {
+    const c = confidence;
+    console.log(
+      `confidence (wasm, ${c.preset}, one ${c.edge}³ chunk, xz+yz): ${c.plain.toFixed(2)} s without, ${c.withConfidence.toFixed(2)} s with → ×${c.ratio.toFixed(2)} the inference time`,
+    );
+  }
 }

@@ -8,8 +8,11 @@
 // Options: --data DIR (default: the bundled examples) --volume NAME --tfjs webgpu|wasm|… --budget-mb 512
 //          --steps 6 --step 16 (voxels in y between steps) --plane-steps 4 (steps of one voxel) --json
 //          --fuse xz+yz (the isotropic layer also runs yz planes: chunks show xz first, then are refined)
+//          --confidence (also runs the isotropic layer with show=confidence, the same steps: the time to first
+//          network pixels with the confidence view on against off, and how long the confidence in view takes)
 // With --json the last line is one JSON object: raw.{panelMs,stepMs,planeStepMs},
-// isotropic.{firstNetworkMs,panelMs,stepMs,planeStepMs}, threads (medians, milliseconds) and the details.
+// isotropic.{firstNetworkMs,panelMs,stepMs,planeStepMs}, threads (medians, milliseconds) and the details;
+// with --confidence also confidence.{firstNetworkMs,panelMs,stepMs,planeStepMs,confidenceMs}.
 import {parseArgs} from 'node:util';
 import type {Page} from 'playwright-core';
 import {startServer} from '../src/serve/server.ts';
@@ -28,6 +31,7 @@ const {values} = parseArgs({
     timeout: {type: 'string', default: '900'},
     json: {type: 'boolean', default: false},
     fuse: {type: 'string', default: 'xz'},
+    confidence: {type: 'boolean', default: false},
   },
 });
 
@@ -51,6 +55,8 @@ interface LayerRecord {
   chunks: ChunkRecord[];
   failures: string[];
   memory?: {tensorBytes: number; maxHeldTensorBytes: number; budget: number; deviceBytes?: number; inputCacheBytes: number; inputCacheBudget: number};
+  /** With show=confidence: the visible chunks' confidence (layers/isotropic/status.ts). */
+  confidence?: {share?: number; pending: number; visible: {grid: number[]}[]};
 }
 
 const timeoutMs = +values.timeout! * 1000;
@@ -126,12 +132,33 @@ async function heapBytes(page: Page): Promise<{page: number; worker: number}> {
   return {page: pageHeap, worker};
 }
 
-async function run(mode: 'raw' | 'isotropic') {
+/** The visible chunks whose confidence is in, as a key; undefined while any visible chunk waits for it. */
+function confidenceInView(page: Page): Promise<string | undefined> {
+  return page.evaluate(() => {
+    const c = (window as unknown as {ngIsotropic?: {layers: LayerRecord[]}}).ngIsotropic?.layers[0]?.confidence;
+    return c && c.pending === 0 && c.visible.length > 0 ? JSON.stringify(c.visible.map((v) => v.grid)) : undefined;
+  });
+}
+
+/** Milliseconds from `t` until the chunks in view, other than `before`, all have their confidence. */
+async function confidenceComplete(page: Page, before: string | undefined, t: number): Promise<number> {
+  const deadline = t + timeoutMs;
+  for (;;) {
+    const now = await confidenceInView(page);
+    if (now !== undefined && now !== before) return performance.now() - t;
+    if (performance.now() > deadline) throw new Error('the confidence in view was not computed in time');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function run(mode: 'raw' | 'isotropic' | 'confidence') {
   const state = await viewState(server.origin, server.dataDir, values.volume!);
-  const withFuse = (source: string) => (values.fuse === 'xz' ? source : `${source}${source.includes('?') ? '&' : '?'}fuse=${values.fuse}`);
+  const option = (source: string, o: string) => `${source}${source.includes('?') ? '&' : '?'}${o}`;
+  const withFuse = (source: string) => (values.fuse === 'xz' ? source : option(source, `fuse=${values.fuse}`));
+  const withShow = (source: string) => (mode === 'confidence' ? option(source, 'show=confidence') : source);
   const layers = (state.layers as {visible?: boolean; source: string}[]).map((l, i) => ({
     ...l,
-    source: i === 1 ? withFuse(l.source) : l.source,
+    source: i === 1 ? withShow(withFuse(l.source)) : l.source,
     visible: mode === 'raw' ? i === 0 : i === 1,
   }));
   const position = state.position as number[];
@@ -139,7 +166,8 @@ async function run(mode: 'raw' | 'isotropic') {
   const url = viewUrl(server.origin, {...state, layers, layout: 'xz'}).replace('/#!', `/${query.size ? `?${query}` : ''}#!`);
   const context = await browser.newContext({viewport: {width: 1000, height: 900}});
   const page = await context.newPage();
-  const iso = mode === 'isotropic';
+  const iso = mode !== 'raw';
+  const confidence = mode === 'confidence';
   const t0 = performance.now();
   await page.goto(url);
   await waitRendered(page, iso, true);
@@ -149,6 +177,7 @@ async function run(mode: 'raw' | 'isotropic') {
   const stepTimes: number[] = [];
   const planeStepTimes: number[] = [];
   const firstNetworkTimes: number[] = [];
+  const confidenceTimes: number[] = [];
   const pathStart = performance.now();
   /** Time spent sampling the heap between steps: not part of the path. */
   let samplingTime = 0;
@@ -156,6 +185,7 @@ async function run(mode: 'raw' | 'isotropic') {
   /** Jumps to y and waits for the full panel; returns its time, and records the first visible network chunk's. */
   const jump = async (y: number): Promise<number> => {
     const before = iso ? await visibleNetworkChunks(page) : 0;
+    const confidenceBefore = confidence ? await confidenceInView(page) : undefined;
     const t = performance.now();
     await page.evaluate(([x, y, z]) => (window.viewer.navigationState.position.value = Float32Array.of(x, y, z)), [position[0], y, position[2]]);
     const rendered = waitRendered(page, iso, false);
@@ -163,6 +193,8 @@ async function run(mode: 'raw' | 'isotropic') {
     await rendered;
     const elapsed = performance.now() - t;
     if (first !== undefined) firstNetworkTimes.push(first);
+    // Not part of the step's time: the confidence comes after the image, and a step is done when the image is.
+    if (confidence && first !== undefined) confidenceTimes.push(await confidenceComplete(page, confidenceBefore, t));
     // After the step's time is taken: sampling the heap evaluates in the page and the worker.
     const sampled = performance.now();
     const h = await heapBytes(page);
@@ -181,11 +213,12 @@ async function run(mode: 'raw' | 'isotropic') {
   const pathTime = performance.now() - pathStart - samplingTime;
   const record = iso ? await isoLayer(page) : undefined;
   await context.close();
-  return {mode, firstRender, stepTimes, planeStepTimes, firstNetworkTimes, pathTime, peakHeap, record};
+  return {mode, firstRender, stepTimes, planeStepTimes, firstNetworkTimes, confidenceTimes, pathTime, peakHeap, record};
 }
 
 const raw = await run('raw');
 const isotropic = await run('isotropic');
+const withConfidence = values.confidence ? await run('confidence') : undefined;
 await browser.close();
 await server.close();
 
@@ -219,6 +252,19 @@ const summary = {
     peakHeap: isotropic.peakHeap,
     failures: isotropic.record?.failures.length ?? 0,
   },
+  /** The same steps with show=confidence (--confidence); null without. */
+  confidence: withConfidence
+    ? {
+        panelMs: withConfidence.firstRender,
+        stepMs: median(withConfidence.stepTimes),
+        planeStepMs: median(withConfidence.planeStepTimes),
+        firstNetworkMs: withConfidence.firstNetworkTimes.length ? median(withConfidence.firstNetworkTimes) : null,
+        stepsNeedingNetwork: withConfidence.firstNetworkTimes.length,
+        /** Median over those steps, from the jump until every chunk in view has its confidence. */
+        confidenceMs: withConfidence.confidenceTimes.length ? median(withConfidence.confidenceTimes) : null,
+        failures: withConfidence.record?.failures.length ?? 0,
+      }
+    : null,
 };
 
 if (values.json) {
@@ -247,4 +293,15 @@ if (values.json) {
     `tfjs held by the layer between chunks: tensors ${mb(m?.tensorBytes)} (max ${mb(m?.maxHeldTensorBytes)}), device buffers ${mb(m?.deviceBytes)}; budget ${mb(m?.budget)}; input cache ${mb(m?.inputCacheBytes)} of ${mb(m?.inputCacheBudget)}`,
   );
   if (i.failures) console.log(`${i.failures} chunk(s) failed`);
+  const c = summary.confidence;
+  if (c) {
+    const opt = (v: number | null) => (v === null ? 'n/a' : ms(v));
+    console.log(`with the confidence view (show=confidence)   off          on`);
+    console.log(`  first network in view after a jump         ${opt(i.firstNetworkMs).padEnd(12)} ${opt(c.firstNetworkMs)}`);
+    console.log(`  ${values.step}-plane step (median)                   ${ms(i.stepMs).padEnd(12)} ${ms(c.stepMs)}`);
+    console.log(`  1-plane step (median)                    ${ms(i.planeStepMs).padEnd(12)} ${ms(c.planeStepMs)}`);
+    console.log(`  xz panel rendered                        ${ms(i.panelMs).padEnd(12)} ${ms(c.panelMs)}`);
+    console.log(`  confidence in view after a jump          ${''.padEnd(12)} ${opt(c.confidenceMs)} (median of ${c.stepsNeedingNetwork} steps)`);
+    if (c.failures) console.log(`  ${c.failures} chunk(s) failed with the confidence view`);
+  }
 }

@@ -14,6 +14,8 @@ import * as esbuild from 'esbuild';
 export const KIT_LIMIT_BYTES = 60 * 2 ** 20;
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const FLYEM = path.resolve(ROOT, '../shared/data/flyem-medulla-10nm');
+const ISBI_TRAIN = path.resolve(ROOT, '../shared/data/isbi2012-sstem/train');
+const ISBI_CREDIT = 'ISBI 2012 EM segmentation challenge: Cardona et al., PLoS Biol. 8(10) e1000502 (2010); Arganda-Carreras et al., Front. Neuroanat. (2015); converted to OME-Zarr, cropped';
 const FLYEM_CREDIT = 'FlyEM, HHMI Janelia Research Campus (CC BY); converted to OME-Zarr';
 
 const {values, positionals} = parseArgs({allowPositionals: true, options: {'skip-training-data': {type: 'boolean', default: false}}});
@@ -100,6 +102,13 @@ if (!values['skip-training-data']) {
   step('FlyEM training volumes (sample1, sample2 slices 0–109), lateral planes only are used');
   convert('sample1', 'data/s1.ome.zarr', []);
   convert('sample2', 'data/s2-z0-110.ome.zarr', ['--crop', '0:250,0:250,0:110']);
+  // Real ssTEM at its own 4 nm pixels: half the ISBI 2012 training stack (the kit's size allows no more).
+  step('ssTEM training volume (isbi2012-sstem/train, sections 0–14), lateral planes only are used');
+  execFileSync(
+    process.execPath,
+    [cli, 'convert', ISBI_TRAIN, path.join(kit, 'data/isbi-train.ome.zarr'), '--voxel-size', '4,4,50', '--levels', '1', '--crop', '0:512,0:512,0:15', '--attribution', ISBI_CREDIT],
+    {stdio: 'inherit'},
+  );
 }
 
 await fs.copyFile(path.join(ROOT, 'scripts/device/run.sh'), path.join(kit, 'run.sh'));

@@ -7,6 +7,8 @@
  * swapped in place: refinement.ts), then the same for prefetched chunks; a chunk
  * that leaves the view is cancelled in its fetches, in the queue and between
  * network batches. Window planes that neighbouring chunks share are computed once.
+ * With `show=confidence` a chunk's confidence is computed once its final image is
+ * delivered, below that chunk's image work, and swapped in as its second channel.
  */
 import {WithParameters} from 'neuroglancer/unstable/chunk_manager/backend.js';
 import {computeChunkBounds, VolumeChunkSource, type VolumeChunk} from 'neuroglancer/unstable/sliceview/volume/backend.js';
@@ -18,6 +20,8 @@ import {planeResultCache} from '../../src/chunk/plane-cache.ts';
 import type {Vec3} from '../../src/grid/box.ts';
 import {ExclusiveQueue} from '../../src/chunk/exclusive-queue.ts';
 import {openInput} from '../../src/input/open-input.ts';
+import {measureInputContrast} from '../../src/volume/input-contrast.ts';
+import type {Normalisation} from '../../src/model/model.ts';
 import {OpenedInputs} from './worker-inputs.ts';
 import {decodedBlockBytes} from '../../src/input/block-region.ts';
 import type {DecodedBlock} from '../../src/input/types.ts';
@@ -27,6 +31,9 @@ import {yieldToEventLoop} from '../../src/util/yield.ts';
 import {DEFAULT_INPUT_CACHE_BYTES, IsotropicChunkSourceParameters, LAYER_STATUS_RPC_ID, type ChunkKind, type LayerStatus} from './base.ts';
 import {ensureBackend, isDeviceLoss, networkModel, recoverFromDeviceLoss, type NetworkModel} from './worker-network.ts';
 import {holdsData, isVisible, IsotropicVolumeChunk, replaceChunkData} from './refinement.ts';
+import {countLowConfidence, withConfidenceChannel} from './confidence-channel.ts';
+import {ConfidenceInView, type ConfidenceChunk} from './confidence-in-view.ts';
+import type {VoxelArray} from '../../src/chunk/dtype.ts';
 import * as tf from '@tensorflow/tfjs';
 
 /** Neuroglancer's chunk queue priority: tier first (visible 0, prefetch 1, recent 2), then order within it. */
@@ -46,11 +53,27 @@ const planeCache = planeResultCache(256 * 2 ** 20);
 const refining = new Map<IsotropicVolumeChunk, {source: IsotropicVolumeChunkSourceBackend; wanted(): boolean; drop(): void}>();
 /** While refinements wait, each source says every so often how many of its visible chunks do (chunks change tier silently). */
 let refiningTimer: ReturnType<typeof setInterval> | undefined;
+/** A chunk's confidence waits below its refinement: after every image of its tier's visible chunks. */
+const CONFIDENCE_OFFSET = 0.45 * TIER;
+/** Chunks whose confidence is computed or pending, for the share of low-confidence voxels in view. */
+const confidenceInView = new ConfidenceInView<IsotropicVolumeChunkSourceBackend>();
+/** While confidence is tracked, each source says every so often what its visible chunks hold. */
+let confidenceTimer: ReturnType<typeof setInterval> | undefined;
 /**
  * Inputs opened in this worker, the few used last (every level of a layer shares one). The frontend
  * checked the input already: isotropic or not, the worker computes what it is asked.
  */
-const inputs = new OpenedInputs((spec) => openInput(spec, {requireAnisotropic: false}));
+const inputs = new OpenedInputs(async (spec) => {
+  const opened = await openInput(spec, {requireAnisotropic: false});
+  // Measured once per input, on first use by a network level (a per-volume model normalises by it): the same numbers as `reconstruct`'s.
+  let contrast: Promise<Normalisation> | undefined;
+  const measure = () => {
+    contrast ??= measureInputContrast(opened);
+    contrast.catch(() => (contrast = undefined));
+    return contrast;
+  };
+  return {opened, contrast: measure};
+});
 /** Largest tfjs tensor bytes held between chunks (the weights and cached constants). */
 let maxHeldTensorBytes = 0;
 
@@ -128,14 +151,21 @@ export class IsotropicVolumeChunkSourceBackend extends WithParameters(VolumeChun
       if (!signal.aborted) this.report({kind: 'chunk-failed', error: (e as Error).message});
       throw e;
     }
-    chunk.data = staged.first.data;
+    chunk.data = this.withChannels(staged.first.data);
     chunk.provisional = staged.rest !== undefined;
-    if (staged.rest) this.refineLater(chunk, generation, staged.rest);
+    chunk.hasConfidence = false;
+    if (staged.rest) this.refineLater(chunk, generation, staged.rest, staged.confidence);
+    else if (staged.confidence) this.confidenceLater(chunk, generation, staged.first.data, staged.confidence);
     this.reportChunk(staged.first, queued, {usedModel, final: !chunk.provisional, refinement: false, visible: isVisible(chunk)});
   }
 
-  /** Queues the chunk's second stage; its voxels replace the first stage's if neuroglancer still holds that. */
-  private refineLater(chunk: IsotropicVolumeChunk, generation: number, rest: NonNullable<StagedBlock['rest']>): void {
+  /** The chunk's voxels as neuroglancer takes them: with `show=confidence`, a second channel that reads "confident" until computed. */
+  private withChannels(image: VoxelArray): VoxelArray {
+    return this.parameters.confidence ? withConfidenceChannel(image, this.parameters.dtype) : image;
+  }
+
+  /** Queues the chunk's second stage; its voxels replace the first stage's if neuroglancer still holds that. Then its confidence. */
+  private refineLater(chunk: IsotropicVolumeChunk, generation: number, rest: NonNullable<StagedBlock['rest']>, confidence: StagedBlock['confidence']): void {
     const wanted = () => !this.wasDisposed && chunk.generation === generation && holdsData(chunk);
     const priority = () => priorityOf(chunk) - REFINEMENT_OFFSET;
     const controller = new AbortController();
@@ -153,8 +183,9 @@ export class IsotropicVolumeChunkSourceBackend extends WithParameters(VolumeChun
       .then(
         (result) => {
           if (!wanted()) return;
-          replaceChunkData(this.rpc!, chunk, result.data);
+          replaceChunkData(this.rpc!, chunk, this.withChannels(result.data));
           this.reportChunk(result, 0, {usedModel: true, final: true, refinement: true, visible: isVisible(chunk)});
+          if (confidence) this.confidenceLater(chunk, generation, result.data, confidence);
         },
         (e: Error) => {
           // The first stage stays on screen; a chunk that is gone is no failure.
@@ -174,6 +205,62 @@ export class IsotropicVolumeChunkSourceBackend extends WithParameters(VolumeChun
         refiningTimer = undefined;
       }
     }, 200);
+  }
+
+  /**
+   * Queues the chunk's confidence, computed after its final `image` is delivered and
+   * below the image work of its tier (never delaying a chunk's image); it becomes the
+   * chunk's second channel if neuroglancer still holds that image.
+   */
+  private confidenceLater(chunk: IsotropicVolumeChunk, generation: number, image: VoxelArray, confidence: NonNullable<StagedBlock['confidence']>): void {
+    const wanted = () => !this.wasDisposed && chunk.generation === generation && holdsData(chunk);
+    const priority = () => priorityOf(chunk) - CONFIDENCE_OFFSET;
+    const controller = new AbortController();
+    const drop = () => controller.abort(new DOMException('the chunk is no longer held', 'AbortError'));
+    const yieldToOthers = yieldPointFor(priority);
+    const yieldPoint = async () => {
+      await yieldToOthers();
+      if (!wanted()) drop();
+      controller.signal.throwIfAborted();
+    };
+    // Grid x, y, z (the channel dimension has one chunk).
+    const grid = () => [...(chunk as unknown as {chunkGridPosition: Float32Array}).chunkGridPosition].slice(0, 3);
+    const tracked: ConfidenceChunk = {grid, visible: () => isVisible(chunk), wanted};
+    confidenceInView.pending(tracked, this, drop);
+    watchConfidence();
+    const {dtype} = this.parameters;
+    networkQueue
+      .enqueue(
+        async () => {
+          // The image's delivery goes first: the worker sends it on before the network starts again.
+          await yieldToEventLoop();
+          return confidence({plane: {yieldPoint}, signal: controller.signal});
+        },
+        priority,
+        controller.signal,
+      )
+      .then(
+        (values) => {
+          if (!wanted()) return confidenceInView.forget(tracked);
+          const data = withConfidenceChannel(image, dtype, values);
+          // Counted before the voxels go to the page (their buffer moves there).
+          confidenceInView.done(tracked, this, countLowConfidence(data, dtype));
+          replaceChunkData(this.rpc!, chunk, data, {hasConfidence: true});
+        },
+        (e: Error) => {
+          confidenceInView.forget(tracked);
+          // The image stays on screen, without colour; a chunk that is gone is no failure.
+          if (!controller.signal.aborted && wanted()) this.report({kind: 'chunk-failed', error: `confidence: ${e.message}`});
+        },
+      )
+      .finally(() => this.reportConfidence());
+  }
+
+  /** Tells the page what this source's visible chunks say of their confidence, when that changed. */
+  reportConfidence(): void {
+    if (this.wasDisposed) return confidenceInView.dispose(this);
+    const report = confidenceInView.changedReport(this);
+    if (report) this.report({kind: 'confidence', source: this.rpcId!, report});
   }
 
   private lastRefiningReport = -1;
@@ -211,8 +298,15 @@ export class IsotropicVolumeChunkSourceBackend extends WithParameters(VolumeChun
 
   private blockInput(): Promise<BlockInput> {
     const {input, level, inputShape, rho, coarse} = this.parameters;
+    const network = this.parameters.modelUrl !== undefined;
     this.input ??= inputs.get(input).then(
-      (opened): BlockInput => ({shape: inputShape, rho, coarse, read: opened.reader(level, inputCache)}),
+      async ({opened, contrast}): Promise<BlockInput> => ({
+        shape: inputShape,
+        rho,
+        coarse,
+        read: opened.reader(level, inputCache),
+        ...(network ? {contrast: await contrast()} : {}),
+      }),
       (e: Error) => {
         this.input = undefined; // try again with the next chunk
         throw new Error(`cannot open the input ${input.location}: ${e.message}`);
@@ -224,7 +318,7 @@ export class IsotropicVolumeChunkSourceBackend extends WithParameters(VolumeChun
   private compute(box: Box3, input: BlockInput, model: undefined, signal: AbortSignal): Promise<BlockResult>;
   private compute(box: Box3, input: BlockInput, model: IsotropicModel, signal: AbortSignal, yieldPoint: () => Promise<void>): Promise<StagedBlock>;
   private compute(box: Box3, input: BlockInput, model: IsotropicModel | undefined, signal: AbortSignal, yieldPoint?: () => Promise<void>) {
-    const options = {fuse: this.parameters.fuse, signal, dtype: this.parameters.dtype};
+    const options = {fuse: this.parameters.fuse, signal, dtype: this.parameters.dtype, confidence: this.parameters.confidence};
     if (!model) return computeIsotropicBlock(input, box, undefined, options);
     return computeIsotropicBlockStaged(input, box, model, {
       ...options,
@@ -252,6 +346,18 @@ export class IsotropicVolumeChunkSourceBackend extends WithParameters(VolumeChun
   }
 }
 (IsotropicVolumeChunkSourceBackend.prototype as unknown as {chunkConstructor: unknown}).chunkConstructor = IsotropicVolumeChunk;
+
+/** While any chunk's confidence is tracked: drops what neuroglancer let go, and lets each source report its visible chunks. */
+function watchConfidence(): void {
+  confidenceTimer ??= setInterval(() => {
+    confidenceInView.sweep();
+    for (const source of confidenceInView.sources()) source.reportConfidence();
+    if (confidenceInView.size === 0 && confidenceInView.sources().size === 0) {
+      clearInterval(confidenceTimer);
+      confidenceTimer = undefined;
+    }
+  }, 250);
+}
 
 /**
  * Between network calls: let the worker's event loop run (fetches, decoding,

@@ -33,6 +33,8 @@ export class IsotropicChunkSourceParameters {
   memoryBudget!: number;
   /** tfjs backends to try, in order (default: WebGPU, WebGL, wasm, cpu). */
   backends?: ('webgpu' | 'webgl' | 'wasm' | 'cpu')[];
+  /** `show=confidence`: chunks carry a second channel, the network's confidence (confidence-channel.ts). */
+  confidence!: boolean;
   static RPC_ID = ISOTROPIC_CHUNK_SOURCE_RPC_ID;
 }
 
@@ -61,6 +63,14 @@ export interface ChunkKind {
   visible: boolean;
 }
 
+/** What one chunk source's visible chunks say of their confidence. */
+export interface ConfidenceReport {
+  /** Visible chunks whose confidence is computed: grid position (x, y, z), low-confidence voxels, voxels. */
+  visible: {grid: number[]; low: number; voxels: number}[];
+  /** Visible network chunks still waiting for their confidence. */
+  pending: number;
+}
+
 export interface MemoryReport {
   /** Bytes held in tfjs tensors after the chunk. */
   tensorBytes: number;
@@ -80,5 +90,7 @@ export type LayerStatus =
   | {kind: 'chunk'; report: ChunkReport; memory: MemoryReport} & ChunkKind
   /** Visible chunks of one chunk source that still show their first stage. */
   | {kind: 'refining'; source: number; visible: number}
+  /** Confidence over the visible chunks of one chunk source (`show=confidence`). */
+  | {kind: 'confidence'; source: number; report: ConfidenceReport}
   | {kind: 'chunk-failed'; error: string}
   | {kind: 'recovered'; error: string};

@@ -4,7 +4,10 @@
  * anisotropic input's metadata through the input seam (src/input), checks the
  * model against it, and declares the isotropic volume — same x/y, z spacing = lateral spacing, placed so
  * that its voxels land on the grid of an isotropic acquisition of the same
- * sample — whose chunks the chunk worker computes (backend.ts).
+ * sample — whose chunks the chunk worker computes (backend.ts). With
+ * `show=confidence` the volume has a channel dimension `c^` of two: the image and
+ * the network's confidence (confidence-channel.ts), drawn by the confidence shader
+ * (plugin/confidence-view.ts).
  */
 import {makeDataBoundsBoundingBoxAnnotationSet} from 'neuroglancer/unstable/annotation/index.js';
 import {WithParameters} from 'neuroglancer/unstable/chunk_manager/frontend.js';
@@ -26,6 +29,7 @@ import {IsotropicChunkSourceParameters, LAYER_STATUS_RPC_ID, type LayerStatus} f
 import {modelUrlFor, parseSourceUrl, schemeOf, type IsotropicSourceOptions} from '../../src/input/source-url.ts';
 import {readPageSettings} from './page-settings.ts';
 import {debugHooks, LayerStatusDisplay, type LayerRecord, type LoadedChunk} from './status.ts';
+import {CONFIDENCE_CHANNELS, confidenceScale} from './confidence-channel.ts';
 
 const DATA_TYPES: Record<string, DataType> = {uint8: DataType.UINT8, uint16: DataType.UINT16, float32: DataType.FLOAT32};
 
@@ -60,10 +64,11 @@ class IsotropicVolumeChunkSource extends WithParameters(VolumeChunkSourceBase, I
     liveSources.add(this);
   }
 
-  /** Marks chunks that show their first stage only (refinement.ts sends the flag). */
-  getChunk(x: {provisional?: boolean}): unknown {
-    const chunk = (VolumeChunkSource.prototype as unknown as {getChunk(x: unknown): {provisional?: boolean}}).getChunk.call(this, x);
+  /** Marks chunks that show their first stage only, and those whose confidence is in (refinement.ts sends the flags). */
+  getChunk(x: {provisional?: boolean; hasConfidence?: boolean}): unknown {
+    const chunk = (VolumeChunkSource.prototype as unknown as {getChunk(x: unknown): {provisional?: boolean; hasConfidence?: boolean}}).getChunk.call(this, x);
     chunk.provisional = x.provisional === true;
+    chunk.hasConfidence = x.hasConfidence === true;
     return chunk;
   }
 
@@ -91,17 +96,25 @@ debugHooks.loadedChunks = (withData) => {
   const out: LoadedChunk[] = [];
   for (const source of liveSources) {
     const {chunks, spec, parameters} = source as unknown as {
-      chunks: Map<string, {chunkGridPosition: Float32Array; chunkDataSize: Uint32Array | null; data: ArrayLike<number> | null; provisional?: boolean}>;
+      chunks: Map<
+        string,
+        {chunkGridPosition: Float32Array; chunkDataSize: Uint32Array | null; data: (ArrayLike<number> & {subarray(a: number, b?: number): ArrayLike<number>}) | null; provisional?: boolean; hasConfidence?: boolean}
+      >;
       spec: {chunkDataSize: Uint32Array};
       parameters: IsotropicChunkSourceParameters;
     };
     for (const chunk of chunks.values()) {
       if (!chunk.data) continue;
+      // x, y, z only: with the confidence view the chunks also span the channel dimension.
+      const voxels = parameters.confidence ? chunk.data.length / CONFIDENCE_CHANNELS : chunk.data.length;
+      const scale = confidenceScale(parameters.dtype);
       out.push({
-        layout: [...spec.chunkDataSize],
-        grid: [...chunk.chunkGridPosition],
-        size: [...(chunk.chunkDataSize ?? spec.chunkDataSize)],
-        data: withData ? Array.from(chunk.data) : [],
+        layout: [...spec.chunkDataSize].slice(0, 3),
+        grid: [...chunk.chunkGridPosition].slice(0, 3),
+        size: [...(chunk.chunkDataSize ?? spec.chunkDataSize)].slice(0, 3),
+        data: withData ? Array.from(chunk.data.subarray(0, voxels)) : [],
+        confidenceView: parameters.confidence,
+        confidence: withData && chunk.hasConfidence ? Array.from(chunk.data.subarray(voxels), (v) => v / scale) : undefined,
         provisional: chunk.provisional === true,
         input: parameters.input.location,
         level: parameters.level,
@@ -132,6 +145,8 @@ export class IsotropicMultiscaleVolumeChunkSource extends MultiscaleBase {
   readonly dataType: DataType;
   readonly modelSpace;
   readonly levels: LevelSpec[];
+  /** 1, or 2 with the confidence view (a channel dimension `c^`: the image, its confidence). */
+  readonly channels: number;
 
   constructor(
     chunkManager: unknown,
@@ -145,6 +160,9 @@ export class IsotropicMultiscaleVolumeChunkSource extends MultiscaleBase {
     super(chunkManager as never);
     const settings = readPageSettings();
     this.dataType = DATA_TYPES[input.dtype];
+    const confidence = options.show === 'confidence';
+    this.channels = confidence ? CONFIDENCE_CHANNELS : 1;
+    const rank = this.rank;
     const base = input.levels[0];
     const {coarse} = input;
     const lateral0 = lateralSpacing(base.scale, coarse);
@@ -152,12 +170,14 @@ export class IsotropicMultiscaleVolumeChunkSource extends MultiscaleBase {
     this.levels = isotropicLevels(input.levels).map((level, i) => {
       const shapeZyx = isotropicLevelShape(level, coarse);
       const placement = isotropicChunkToModel(level, base, coarse);
-      const transform = new Float32Array(16); // (rank+1)², column-major
+      const stride = rank + 1;
+      const transform = new Float32Array(stride * stride); // (rank+1)², column-major
       for (let d = 0; d < 3; d++) {
-        transform[d * 4 + d] = placement.scale;
-        transform[12 + d] = placement.translation[d];
+        transform[d * stride + d] = placement.scale;
+        transform[rank * stride + d] = placement.translation[d];
       }
-      transform[15] = 1;
+      if (rank === 4) transform[3 * stride + 3] = 1; // the channel: not scaled, not moved
+      transform[stride * stride - 1] = 1;
       // The network where the model serves the level's ρ (a generic model: every level in its range), interpolation elsewhere.
       const useNetwork = model.url !== undefined && model.levels?.includes(i) === true;
       return {
@@ -173,6 +193,7 @@ export class IsotropicMultiscaleVolumeChunkSource extends MultiscaleBase {
           modelVersion: useNetwork ? model.version : undefined,
           memoryBudget: settings.memoryBudget,
           backends: settings.backends,
+          confidence,
         },
         shape: [shapeZyx[2], shapeZyx[1], shapeZyx[0]],
         transform,
@@ -184,16 +205,22 @@ export class IsotropicMultiscaleVolumeChunkSource extends MultiscaleBase {
     const shape0 = this.levels[0].shape;
     const lowerBounds = Float64Array.from([2, 1, 0], (zyx) => origin0[zyx] / lateral0 - 0.5);
     const upperBounds = lowerBounds.map((l, d) => l + shape0[d]);
+    const channel = rank === 4;
     this.modelSpace = makeCoordinateSpace({
-      names: ['x', 'y', 'z'],
-      units: ['m', 'm', 'm'],
-      scales: Float64Array.of(lateral0 * unit, lateral0 * unit, lateral0 * unit),
-      boundingBoxes: [makeIdentityTransformedBoundingBox({lowerBounds, upperBounds})],
+      names: channel ? ['x', 'y', 'z', 'c^'] : ['x', 'y', 'z'],
+      units: channel ? ['m', 'm', 'm', ''] : ['m', 'm', 'm'],
+      scales: Float64Array.of(lateral0 * unit, lateral0 * unit, lateral0 * unit, ...(channel ? [1] : [])),
+      boundingBoxes: [
+        makeIdentityTransformedBoundingBox({
+          lowerBounds: Float64Array.of(...lowerBounds, ...(channel ? [0] : [])),
+          upperBounds: Float64Array.of(...upperBounds, ...(channel ? [this.channels] : [])),
+        }),
+      ],
     });
   }
 
   get rank(): number {
-    return 3;
+    return this.channels > 1 ? 4 : 3;
   }
 
   getSources(volumeSourceOptions: VolumeSourceOptions) {
@@ -201,13 +228,15 @@ export class IsotropicMultiscaleVolumeChunkSource extends MultiscaleBase {
     const perLevel = this.levels.map((level) =>
       Array.from({length: alternatives}, (_, a) => {
         const size = level.layouts[Math.min(a, level.layouts.length - 1)];
+        // With the confidence view every chunk holds both channels.
+        const channel = this.rank === 4 ? [this.channels] : [];
         const [spec] = makeDefaultVolumeChunkSpecifications({
-          rank: 3,
+          rank: this.rank,
           chunkToMultiscaleTransform: level.transform,
           dataType: this.dataType,
-          upperVoxelBound: Float32Array.from(level.shape),
+          upperVoxelBound: Float32Array.from([...level.shape, ...channel]),
           volumeType: this.volumeType,
-          chunkDataSizes: [Uint32Array.from(size)],
+          chunkDataSizes: [Uint32Array.from([...size, ...channel])],
           volumeSourceOptions,
         });
         const chunkSource = this.chunkManager.getChunkSource(IsotropicVolumeChunkSource, {spec, parameters: level.parameters, status: this.status}) as VolumeChunkSource;

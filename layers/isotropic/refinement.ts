@@ -14,12 +14,15 @@ import type {RPC} from 'neuroglancer/unstable/worker_rpc.js';
 /** A chunk that says whether its voxels are the first stage (frontend.ts reads the flag). */
 export class IsotropicVolumeChunk extends VolumeChunk {
   provisional = false;
+  /** Its second channel holds the computed confidence (`show=confidence`; until then it reads "confident"). */
+  hasConfidence = false;
   /** Bumped by every download: a refinement started for an older one is dropped. */
   generation = 0;
 
   override serialize(msg: Record<string, unknown>, transfers: unknown[]): void {
     super.serialize(msg, transfers);
     msg.provisional = this.provisional;
+    msg.hasConfidence = this.hasConfidence;
   }
 }
 
@@ -40,14 +43,15 @@ export function isVisible(chunk: IsotropicVolumeChunk): boolean {
 }
 
 /**
- * Puts the refined voxels in place of the first stage's. In the worker they are
- * simply swapped; once neuroglancer has moved the chunk to the page, the new
- * voxels are sent as a new chunk under the same key, in the state the old one
- * had (frontend.ts frees the old one's texture).
+ * Puts the refined voxels (or the same image with its confidence) in place of
+ * the chunk's. In the worker they are simply swapped; once neuroglancer has
+ * moved the chunk to the page, the new voxels are sent as a new chunk under the
+ * same key, in the state the old one had (frontend.ts frees the old one's texture).
  */
-export function replaceChunkData(rpc: RPC, chunk: IsotropicVolumeChunk, data: ArrayBufferView): void {
+export function replaceChunkData(rpc: RPC, chunk: IsotropicVolumeChunk, data: ArrayBufferView, options: {hasConfidence?: boolean} = {}): void {
   chunk.data = data;
   chunk.provisional = false;
+  chunk.hasConfidence = options.hasConfidence === true;
   const {state} = chunk as unknown as ChunkState_;
   if (state === ChunkState.SYSTEM_MEMORY_WORKER) return;
   const msg: Record<string, unknown> = {};

@@ -1,11 +1,13 @@
 /**
  * What the isotropic layer tells its user, in neuroglancer's status area: which
  * model it runs (or that it shows cubic interpolation, and why), a fallback from
- * WebGPU, chunks that failed. Also keeps running figures (per-chunk timings,
+ * WebGPU, chunks that failed, and with `show=confidence` the share of the voxels
+ * in view whose confidence is low. Also keeps running figures (per-chunk timings,
  * memory) that the viewer benchmark and tests read from `window.ngIsotropic`.
  */
 import {StatusMessage} from 'neuroglancer/unstable/status.js';
-import type {ChunkKind, ChunkReport, LayerStatus, MemoryReport} from './base.ts';
+import type {ChunkKind, ChunkReport, ConfidenceReport, LayerStatus, MemoryReport} from './base.ts';
+import {confidenceText} from './confidence-status.ts';
 import {useModel, type LayerLike} from './use-model.ts';
 import {isolationHint, pageAbilities} from './isolation-hint.ts';
 
@@ -31,6 +33,20 @@ export interface LayerRecord {
   failures: string[];
   recoveries: string[];
   memory?: MemoryReport;
+  /** With `show=confidence`: the visible chunks' confidence, over the layer's chunk sources. */
+  confidence?: ConfidenceInViewRecord;
+}
+
+export interface ConfidenceInViewRecord {
+  /** Low-confidence voxels and voxels of the visible chunks whose confidence is computed. */
+  low: number;
+  voxels: number;
+  /** low / voxels; undefined while no visible chunk has its confidence. */
+  share?: number;
+  /** Visible chunks still waiting for their confidence. */
+  pending: number;
+  /** The visible chunks counted: grid position (x, y, z) and counts. */
+  visible: ConfidenceReport['visible'];
 }
 
 const records: LayerRecord[] = [];
@@ -54,6 +70,10 @@ export interface LoadedChunk {
   modelVersion?: string;
   /** Its voxels are the first stage (one plane axis through the network); the fused ones replace them. */
   provisional: boolean;
+  /** Computed for a layer with `show=confidence` (its chunks carry a confidence channel). */
+  confidenceView: boolean;
+  /** With `show=confidence`, once computed: the confidence of each voxel in [0, 1], as stored (same order as `data`). */
+  confidence?: number[];
 }
 
 /** Set by frontend.ts: lists the chunks the viewer holds, every level. */
@@ -78,6 +98,9 @@ export class LayerStatusDisplay {
   private failures = 0;
   /** Visible chunks awaiting refinement, by chunk source id. */
   private readonly refining = new Map<number, number>();
+  /** The confidence of visible chunks, by chunk source id. */
+  private readonly confidence = new Map<number, ConfidenceReport>();
+  private confidenceMessage?: StatusMessage;
 
   constructor(url: string, model: LayerRecord['model']) {
     this.record = {url, model, chunks: [], refiningVisible: 0, failures: [], recoveries: []};
@@ -110,6 +133,10 @@ export class LayerStatusDisplay {
       case 'refining':
         this.refining.set(status.source, status.visible);
         r.refiningVisible = [...this.refining.values()].reduce((a, b) => a + b, 0);
+        break;
+      case 'confidence':
+        this.confidence.set(status.source, status.report);
+        this.showConfidence();
         break;
       case 'chunk-failed':
         r.failures.push(status.error);
@@ -145,6 +172,21 @@ export class LayerStatusDisplay {
     this.message.setVisible(true);
   }
 
+  /** The share of low-confidence voxels over the visible chunks of every chunk source of the layer. */
+  private showConfidence(): void {
+    const reports = [...this.confidence.values()];
+    const visible = reports.flatMap((r) => r.visible);
+    const low = visible.reduce((a, v) => a + v.low, 0);
+    const voxels = visible.reduce((a, v) => a + v.voxels, 0);
+    const pending = reports.reduce((a, r) => a + r.pending, 0);
+    const record: ConfidenceInViewRecord = {low, voxels, share: voxels > 0 ? low / voxels : undefined, pending, visible};
+    this.record.confidence = record;
+    this.confidenceMessage ??= new StatusMessage(false);
+    this.confidenceMessage.element.dataset.ngIsotropic = 'confidence';
+    this.confidenceMessage.setText(confidenceText(record));
+    this.confidenceMessage.setVisible(true);
+  }
+
   private notice(key: string, text: string, error = false): void {
     let m = this.notices.get(key);
     if (!m) {
@@ -169,6 +211,7 @@ export class LayerStatusDisplay {
 
   dispose(): void {
     this.message.dispose();
+    this.confidenceMessage?.dispose();
     for (const m of this.notices.values()) m.dispose();
     const i = records.indexOf(this.record);
     if (i >= 0) records.splice(i, 1);

@@ -9,6 +9,7 @@ export type RunErrorKey = 'start' | 'run' | 'save' | 'resume' | 'publish';
 
 export type PreviewMessage = Extract<FromWorker, {type: 'preview'}>;
 export type SavedAnswer = Extract<FromWorker, {type: 'saved'}>;
+export type LateralMessage = Extract<FromWorker, {type: 'lateral'}>;
 
 /** A run stored in this browser; `openElsewhere`: another tab holds it now. */
 export type StoredRun = RunRecord & {openElsewhere: boolean};
@@ -27,6 +28,8 @@ export interface ControllerState {
   progress?: TrainProgress;
   history: HistoryPoint[];
   preview?: PreviewMessage;
+  /** The lateral figure of the run once it has ended (or why there is none). */
+  lateral?: LateralMessage;
   backend?: {backend: string; notice?: string; threads?: number};
   /** Last step checkpointed: where a failed run resumes. */
   checkpointStep: number;

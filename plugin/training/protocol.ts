@@ -9,6 +9,7 @@ import type {RegionChoice} from '../../src/train/region.ts';
 import type {CoarseAxis} from '../../src/grid/frame.ts';
 import type {FormatName, MissingPolicy} from '../../src/input/types.ts';
 import type {RunState} from '../../src/train/run-state.ts';
+import type {LateralFigure} from '../../src/eval/lateral.ts';
 
 export type {RunState};
 
@@ -109,6 +110,11 @@ export type FromWorker =
       /** Display window (data intensities) shared by all images. */
       window: [number, number];
     }
+  /**
+   * When a run ends: cubic and the model on planes it held out of its region, degraded as it
+   * degraded its patches (src/eval/lateral.ts; a proxy), or why there is none.
+   */
+  | {type: 'lateral'; runId: string; step: number; figure?: LateralFigure; reason?: string}
   | {type: 'saved'; id: number; target: SaveTarget['kind']; url?: string; version: string; files?: {json: string; weights: ArrayBuffer}}
   | {type: 'saved-list'; models: {url: string; dateSaved: string; bytes: number}[]}
   /** `about`: which control the error belongs to (shown next to it). */

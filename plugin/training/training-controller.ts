@@ -47,7 +47,7 @@ export class TrainingController extends EventTarget {
     if (this.beginning || isActive(this.s.runState)) return this.fail('start', 'a training run is already in progress: stop it first');
     const runId = this.deps.newRunId?.() ?? `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
     if (!(await this.begin(() => this.hold(runId, false)))) return this.fail('start', 'could not hold the new run for this tab');
-    this.set({run: {runId, settings}, runState: 'starting', step: 0, checkpointStep: 0, history: [], progress: undefined, preview: undefined, errors: {}, notices: this.lockNotice()});
+    this.set({run: {runId, settings}, runState: 'starting', step: 0, checkpointStep: 0, history: [], progress: undefined, preview: undefined, lateral: undefined, errors: {}, notices: this.lockNotice()});
     this.send({type: 'start', runId, settings});
   }
 
@@ -73,6 +73,7 @@ export class TrainingController extends EventTarget {
       checkpointStep: step,
       history: record.history.filter((p) => p.step <= step),
       progress: undefined,
+      lateral: undefined,
       errors: {},
       storedRuns: this.s.storedRuns.filter((r) => r.runId !== record.runId),
     });
@@ -217,6 +218,8 @@ export class TrainingController extends EventTarget {
         return this.set({checkpointStep: m.step, notices: {...this.s.notices, checkpoint: `Checkpoint at step ${m.step} kept in this browser.`}});
       case 'preview':
         return this.set({preview: m});
+      case 'lateral':
+        return this.set({lateral: m});
       case 'saved':
         this.pendingSaves.resolve(m);
         if (m.target === 'browser') this.send({type: 'list-saved'});

@@ -23,6 +23,7 @@ import './views/settings-form.ts';
 import './views/run-progress.ts';
 import './views/previews-view.ts';
 import './views/loss-chart.ts';
+import './views/lateral-figure.ts';
 import './views/model-actions.ts';
 import './views/stored-runs.ts';
 import './views/kept-models.ts';
@@ -149,7 +150,8 @@ export class TrainingPanel extends LitElement {
               @ngi-pause=${() => this.controller.pause()} @ngi-continue=${() => this.controller.continue()} @ngi-stop=${() => this.controller.stop()}
               @ngi-resume-failed=${() => this.controller.resumeFailed()}></ngi-run-progress>
             <ngi-previews .preview=${c.preview}></ngi-previews>
-            <ngi-loss-chart .history=${c.history}></ngi-loss-chart>`
+            <ngi-loss-chart .history=${c.history}></ngi-loss-chart>
+            <ngi-lateral-figure .lateral=${c.lateral}></ngi-lateral-figure>`
         : nothing}
       ${c.run && c.step > 0 && this.sharing
         ? html`<ngi-model-actions .modelName=${f.modelName} .tokenFor=${this.sharing.tokenFor} .notices=${this.sharing.notices}

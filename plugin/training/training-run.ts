@@ -16,6 +16,7 @@ import {joinModelJson, loadModel, modelArtifacts, modelFromArtifacts, splitModel
 import {disposeModel} from '../../src/model/model.ts';
 import {historyPoint, type FromWorker, type HistoryPoint, type RunState, type SaveTarget, type TrainingSettings} from './protocol.ts';
 import {previewMessage} from './run-previews.ts';
+import {runLateralFigure} from './run-lateral.ts';
 import {saveModel} from './model-save.ts';
 import {webRunLocks} from './run-lock.ts';
 import {KEPT_RUNS, pruneRuns, saveRun, type RunRecord} from './run-store.ts';
@@ -66,6 +67,8 @@ export class TrainingRun {
     this.setState('running', trainer.currentStep);
     try {
       const end = await trainer.run();
+      // Before the run is final: a run started after it would dispose the model.
+      await this.lateral(trainer);
       // Recorded before it is reported: the panel lets other tabs at the run once it ends.
       this.state = end === 'done' ? 'done' : 'stopped';
       await this.record({});
@@ -211,6 +214,17 @@ export class TrainingRun {
       savedAt: Date.now(),
       error: change.error,
     });
+  }
+
+  /** The lateral figure of the model as trained; a failure is said in its place, and the run ends as it would. */
+  private async lateral(trainer: Trainer): Promise<void> {
+    const step = trainer.currentStep;
+    try {
+      const {figure, reason} = await runLateralFigure(trainer, this.session!);
+      this.post({type: 'lateral', runId: this.runId, step, figure, reason});
+    } catch (e) {
+      this.post({type: 'lateral', runId: this.runId, step, reason: `the lateral figure failed: ${(e as Error).message}`});
+    }
   }
 
   /** A failed preview is reported and training goes on. */

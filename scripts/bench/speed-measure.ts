@@ -1,7 +1,10 @@
 // bench:speed's measurement on the tfjs backend in use, in a browser page or in Node: plane-inference rate of
 // each preset and a conv2d / matMul microbenchmark, so that their ratio gives the network's utilisation.
 import * as tf from '@tensorflow/tfjs';
-import {flopsPerPixel, presetConfig} from '../../src/model/config.ts';
+import {flopsPerPixel, presetConfig, sizeMultiple} from '../../src/model/config.ts';
+import {isotropicGrid, planChunk} from '../../src/chunk/plan.ts';
+import {computeIsotropicChunk} from '../../src/chunk/compute.ts';
+import {cropBox, type Box3} from '../../src/grid/box.ts';
 import {createModel, disposeModel} from '../../src/model/model.ts';
 import {superResolvePlanes} from '../../src/infer/planes.ts';
 
@@ -65,4 +68,28 @@ export async function presetSpeeds(req: SpeedRequest): Promise<PresetSpeed[]> {
     disposeModel(model);
   }
   return results;
+}
+
+/**
+ * What the per-voxel confidence costs: one isotropic chunk (`edge`³ output voxels, fusion xz+yz, a synthetic
+ * textured volume at ρ 4) computed with and without it, median seconds of each and their ratio.
+ */
+export async function confidenceCost(preset: string, edge: number, repeats: number): Promise<{preset: string; edge: number; plain: number; withConfidence: number; ratio: number}> {
+  const rho = 4;
+  const model = createModel({config: presetConfig(preset), rho, normalisation: {mean: 128, std: 40}, dtype: 'uint8', channels: 1}, 1);
+  try {
+    const multiple = sizeMultiple(model.metadata.config);
+    const input: [number, number, number] = [Math.ceil((edge + 2 * multiple) / rho) + 8, edge + 2 * multiple, edge + 2 * multiple];
+    const volume = Float32Array.from({length: input[0] * input[1] * input[2]}, (_, i) => 128 + 60 * Math.sin(i * 0.37) * Math.cos(i * 0.011));
+    const grid = isotropicGrid(input, rho);
+    const o = multiple;
+    const plan = planChunk(grid, {start: [o, o, o], end: [o + edge, o + edge, o + edge]}, {halo: multiple, multiple, fuse: 'xz+yz', interpolation: 'cubic'});
+    const read = async (box: Box3) => cropBox(volume, {start: [0, 0, 0], end: input}, box);
+    const time = (confidence: boolean) => median(repeats, async () => void (await computeIsotropicChunk(plan, read, model, {fuse: 'xz+yz', interpolation: 'cubic', confidence})));
+    const plain = await time(false);
+    const withConfidence = await time(true);
+    return {preset, edge, plain, withConfidence, ratio: withConfidence / plain};
+  } finally {
+    disposeModel(model);
+  }
 }

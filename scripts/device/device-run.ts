@@ -132,7 +132,8 @@ const minutes = values['train-minutes'] ? Number(values['train-minutes']) : Math
 const model = path.join(os.tmpdir(), `ngi-kit-model-${process.pid}`);
 const trainArgs = dry
   ? [CLI, 'train', 'examples/medulla-aniso.ome.zarr', '--out', model, '--preset', 'tiny-generic', '--steps', '2', '--batch', '2', '--patch', '32', '--checkpoint-every', '1', '--validate-every', '2']
-  : [CLI, 'train', 'data/s1.ome.zarr', 'data/s2-z0-110.ome.zarr', '--out', model, '--preset', 'large-generic', '--rho-range', '2,16', '--steps', '100000', '--batch', '8', '--patch', '64',
+  : [CLI, 'train', 'data/s1.ome.zarr', 'data/s2-z0-110.ome.zarr', 'data/isbi-train.ome.zarr', '--out', model, '--preset', 'large-generic', '--rho-range', '1.5,16', '--lateral-zoom', '2',
+     '--steps', '100000', '--batch', '8', '--patch', '64',
      '--lr', '3e-4', '--schedule', 'cosine', '--warmup', '100', '--validate-every', '500', '--checkpoint-every', '500'];
 const trainBackend = dry ? 'wasm' : backends[0];
 trainArgs.push('--minutes', minutes.toFixed(2), '--backend', trainBackend, '--overwrite');

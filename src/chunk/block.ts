@@ -7,7 +7,7 @@
  * coarse-axis frame (permute.ts) and transposed back.
  */
 import type {Vec3} from '../grid/box.ts';
-import type {IsotropicModel} from '../model/model.ts';
+import {normalisationFor, type IsotropicModel, type Normalisation} from '../model/model.ts';
 import {sizeMultiple} from '../model/config.ts';
 import type {PlaneInferenceOptions} from '../infer/planes.ts';
 import {boxSize, type Box3} from '../grid/box.ts';
@@ -29,6 +29,12 @@ export interface BlockInput {
   coarse: CoarseAxis;
   /** Reads stored boxes of the level (src/input's reader). */
   read: RegionReader;
+  /**
+   * The input's own contrast (src/volume/input-contrast.ts, measured on its base
+   * level, whatever level is read): a model that normalises each volume by its own
+   * needs it; other models use their own numbers.
+   */
+  contrast?: Normalisation;
 }
 
 export interface BlockOptions {
@@ -43,6 +49,8 @@ export interface BlockOptions {
   dtype?: string;
   /** Window-plane results shared by neighbouring blocks; `prefix` must name the model and the input level. */
   planeCache?: {cache: PlaneResultCache; prefix: string};
+  /** Also compute the per-voxel confidence (compute.ts `confidence`). */
+  confidence?: boolean;
 }
 
 export interface BlockResult {
@@ -50,6 +58,8 @@ export interface BlockResult {
   data: VoxelArray;
   networkPixels: number;
   timings: ChunkTimings;
+  /** With `confidence` (and a model): per-voxel confidence in [0, 1] over the same box, C order, higher = more confident. */
+  confidence?: Float32Array;
 }
 
 /** The isotropic grid in the coarse-axis frame, and the permutation to it. */
@@ -63,6 +73,8 @@ export interface StagedBlock {
   first: BlockResult;
   /** The fused block; absent when `first` is final. */
   rest?: (stage?: StageOptions) => Promise<BlockResult>;
+  /** With `confidence` and a model: the block's confidence in [0, 1], C order over the box like `data` (compute.ts StagedChunk). */
+  confidence?: (stage?: StageOptions) => Promise<Float32Array>;
 }
 
 /** Computes the isotropic voxels of `box` (stored order, isotropic voxel indices) in one go. */
@@ -77,9 +89,9 @@ export async function computeIsotropicBlockStaged(
   model: IsotropicModel | undefined,
   options: BlockOptions,
 ): Promise<StagedBlock> {
-  const {plan, read, chunkOptions, toBlock} = blockChunk(input, box, model, options);
-  const {first, rest} = await computeIsotropicChunkStaged(plan, read, model, chunkOptions);
-  return {first: toBlock(first), rest: rest && (async (stage) => toBlock(await rest(stage)))};
+  const {plan, read, chunkOptions, toBlock, toStored} = blockChunk(input, box, model, options);
+  const {first, rest, confidence} = await computeIsotropicChunkStaged(plan, read, model, chunkOptions);
+  return {first: toBlock(first), rest: rest && (async (stage) => toBlock(await rest(stage))), confidence: confidence && (async (stage) => toStored(await confidence(stage)))};
 }
 
 /** The block as a chunk of the coarse-axis frame: its plan, reader and options, and the way back to stored order. */
@@ -95,10 +107,16 @@ function blockChunk(input: BlockInput, box: Box3, model: IsotropicModel | undefi
     plane: options.plane,
     signal: options.signal,
     planeCache: options.planeCache && {cache: options.planeCache.cache, prefix: `${options.planeCache.prefix}|${frame.join('')}`},
+    confidence: options.confidence,
+    ...(model?.metadata.normalisation.perVolume ? {normalisation: normalisationFor(model, input.contrast)} : {}),
   };
+  /** Values over the plan's output, from the coarse-axis frame back to stored order. */
+  const toStored = (values: Float32Array) => transposeVolume(values, boxSize(plan.output), inversePermutation(frame));
   const toBlock = (result: ComputedChunk): BlockResult => {
-    const stored = transposeVolume(result.data, boxSize(plan.output), inversePermutation(frame));
-    return {data: options.dtype ? toDtype(stored, options.dtype) : stored, networkPixels: result.networkPixels, timings: result.timings};
+    const stored = toStored(result.data);
+    const block: BlockResult = {data: options.dtype ? toDtype(stored, options.dtype) : stored, networkPixels: result.networkPixels, timings: result.timings};
+    if (result.confidence) block.confidence = toStored(result.confidence);
+    return block;
   };
-  return {plan, read: frameReader(input.read, frame), chunkOptions, toBlock};
+  return {plan, read: frameReader(input.read, frame), chunkOptions, toBlock, toStored};
 }

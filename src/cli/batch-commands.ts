@@ -37,6 +37,7 @@ export function registerReconstructCommands(program: Command): void {
     .option('--resume', 'continue an interrupted run (or join sibling shards): finished chunks are skipped')
     .option('--overwrite', 'replace an existing output')
     .option('--browser', 'compute in headless Chromium (its WebGPU, a real GPU where present) instead of in Node')
+    .option('--confidence', "also write the per-voxel confidence (low: where the network's detail is least certain) at <output>/confidence; ~4× the network time")
     .option('--json', 'print the report as JSON')
     .action(async (input: string, output: string, o) => {
       const report = await reconstructCommand(input, output, {
@@ -50,6 +51,7 @@ export function registerReconstructCommands(program: Command): void {
         resume: Boolean(o.resume),
         overwrite: Boolean(o.overwrite),
         browser: Boolean(o.browser),
+        confidence: Boolean(o.confidence),
         backend: o.backend,
         json: Boolean(o.json),
       });

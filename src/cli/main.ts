@@ -11,7 +11,7 @@ import {GENERIC_MODEL_DIR} from '../model/generic.ts';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {progressBar} from './progress.ts';
-import {evaluateCommand} from './evaluate-command.ts';
+import {evaluateCommand, evaluateLateralCommand} from './evaluate-command.ts';
 import {registerReconstructCommands} from './batch-commands.ts';
 import {withBackendOption} from './backend-option.ts';
 import {INPUT_HELP, inputOptionsOf, voxelArgument, withInputOptions} from './input-options.ts';
@@ -109,7 +109,10 @@ export function buildProgram(): Command {
       new Option('--preset <name>', 'network of a new model (the generic ones take ρ as an input; without --preset and --init the generic model is fine-tuned; generic with a default-preset --init model makes that model ρ-conditioned)')
         .choices(Object.keys(PRESETS)),
     )
-    .option('--rho-range <min,max>', 'ρ-conditioned models: the anisotropies to train for and serve (default 2,12, or the --init model\'s)', parseRhoRange)
+    .option('--rho-range <min,max>', 'ρ-conditioned models: the anisotropies to train for and serve (default 1.5,16, or the --init model\'s)', parseRhoRange)
+    .option('--lateral-zoom <max>', 'pixel-size augmentation: half the patches are shrunk from blocks up to <max> times larger, as if imaged with coarser pixels (1: none)', parsePositive, 1)
+    .option('--credit <text>', 'credit for the training data, kept in the model (default: the inputs\' own attribution metadata; an --init model\'s credit is kept too)')
+    .option('--per-volume-contrast', 'normalise each volume by its own contrast (median and 1–99 % percentile spread); new ρ-conditioned models always do, a fine-tuned one keeps its init model\'s way unless this is given')
     .option('--init <model>', 'fine-tune: start from this model\'s weights (folder or model.json; fresh optimizer state, same network); --steps counts the new steps (default without --preset: the generic model, examples/models/generic)')
     .option('--steps <n>', 'training steps', parseInteger, 2000)
     .option('--minutes <m>', 'stop after this much wall time (the model is saved as done), even before --steps', parsePositive)
@@ -131,6 +134,8 @@ export function buildProgram(): Command {
         out: o.out,
         defaultInit: path.join(PACKAGE_ROOT, GENERIC_MODEL_DIR),
         rhoRange: o.rhoRange,
+        perVolumeContrast: Boolean(o.perVolumeContrast),
+        credit: o.credit,
         preset: o.preset,
         init: o.init,
         resume: Boolean(o.resume),
@@ -147,6 +152,7 @@ export function buildProgram(): Command {
           schedule: o.schedule,
           warmupSteps: o.warmup,
           alpha: o.alpha,
+          lateralZoom: o.lateralZoom > 1 ? {max: o.lateralZoom, share: 0.5} : undefined,
           sectionNoise: o.noise === 'matched' ? 'matched' : 'none',
           degrade: typeof o.noise === 'number' && o.noise > 0 ? {noise: {gaussianSigma: o.noise, poissonGain: 0, sectionJitter: 0}} : {},
           checkpointEvery: o.checkpointEvery,
@@ -158,15 +164,35 @@ export function buildProgram(): Command {
 
   withBackendOption(withInputOptions(program
     .command('evaluate')
-    .description('compare linear, cubic and the model with ground truth (PSNR, SSIM, FRC axial resolution)')
+    .description('compare linear, cubic and the model with ground truth (PSNR, SSIM, FRC axial resolution), or without one on held-out lateral planes (--lateral)')
     .argument('<input>', INPUT_HELP)))
-    .requiredOption('--truth <volume>', 'isotropic ground-truth volume (any input format; --voxel does not apply to it)')
-    .option('--model <model>', 'model folder or model.json URL')
+    .option('--truth <volume>', 'isotropic ground-truth volume (any input format; --voxel does not apply to it)')
+    .option('--lateral', 'no truth: held-out lateral planes of the input degraded as training degrades them, restored with cubic and the model (a proxy)')
+    .option('--model <model>', 'model folder or model.json URL (with --lateral default: the generic model, examples/models/generic)')
     .addOption(new Option('--fuse <planes>', 'the network planes: xz, or xz+yz to also run the yz planes and average').choices(['xz', 'xz+yz']).default('xz+yz'))
     .option('--border <n>', 'voxels excluded at every face (default 2ρ)', parseInteger)
     .addOption(new Option('--flips <which>', 'test-time augmentation: averages mirrored passes (x: 2×, xz: 4× the time)').choices(['none', 'x', 'xz']).default('none'))
-    .option('--json', 'print the report as JSON')
+    .addOption(new Option('--noise <kind>', '--lateral: section noise of the degradation (matched: the noise real sections have and averaged ones lack)').choices(['matched', 'none']).default('matched'))
+    .option('--size <n>', '--lateral: edge of the central lateral window measured (voxels)', parseInteger, 512)
+    .option('--planes <n>', '--lateral: held-out planes measured at most (every 8th section is held out)', parseInteger, 8)
+    .option('--json', 'print the report as JSON (with --lateral: one object on the last line)')
     .action(async (input: string, o) => {
+      if (Boolean(o.lateral) === (o.truth !== undefined)) throw new UserError('evaluate needs either --truth <volume> (against ground truth) or --lateral (without one)');
+      if (o.lateral) {
+        if (o.border !== undefined || o.fuse !== 'xz+yz') throw new UserError('--border and --fuse are for --truth: --lateral excludes 2ρ rows along the degraded axis and runs lateral planes');
+        await evaluateLateralCommand(input, {
+          input: inputOptionsOf(o),
+          model: o.model,
+          defaultModel: path.join(PACKAGE_ROOT, GENERIC_MODEL_DIR),
+          noise: o.noise,
+          size: o.size,
+          planes: o.planes,
+          flips: o.flips,
+          json: Boolean(o.json),
+          backend: o.backend,
+        });
+        return;
+      }
       await evaluateCommand(input, {input: inputOptionsOf(o), truth: o.truth, model: o.model, fuse: o.fuse, flips: o.flips, border: o.border, json: Boolean(o.json), backend: o.backend});
     });
 

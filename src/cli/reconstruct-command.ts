@@ -6,6 +6,7 @@
  * computed in Node on tfjs, WebGPU through Dawn or wasm (reconstruct-in-node.ts), or with `--browser`
  * in headless Chromium on WebGPU (reconstruct-in-browser.ts).
  */
+import {measureInputContrast} from '../volume/input-contrast.ts';
 import {setMaxListeners} from 'node:events';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -52,6 +53,8 @@ export interface ReconstructCommandOptions {
   resume: boolean;
   overwrite: boolean;
   browser: boolean;
+  /** Also write the per-voxel confidence as a second image at `<output>/confidence` (Node only, not with --browser). */
+  confidence?: boolean;
   /** Where the network runs in Node (default: WebGPU on a GPU adapter, else wasm); not with --browser. */
   backend?: NodeBackend;
   json: boolean;
@@ -68,6 +71,9 @@ export async function reconstructCommand(input: string, output: string, opts: Re
   if (opts.browser && opts.backend) throw new UserError('--backend picks where Node computes; --browser computes in Chromium: give one of them');
   if (opts.overwrite && opts.shard.count > 1) {
     throw new UserError('--overwrite cannot be combined with --shard: each shard would delete the others\' work; remove the output once before starting the shards');
+  }
+  if (opts.browser && opts.confidence) {
+    throw new UserError('--confidence is computed in Node only: leave out --browser (use --backend webgpu for a GPU in Node)');
   }
   if (isHttpUrl(output)) throw new UserError('the output must be a local folder (it is written with atomic renames)');
   const opened = await openCliInput(input, opts.input);
@@ -97,6 +103,8 @@ export async function reconstructCommand(input: string, output: string, opts: Re
     {location: spec.location, shape: level.shape, dtype, scale: level.scale, translation: level.translation, unit, rho, missing: spec.missing},
     metadata,
     g,
+    // A per-volume model's input contrast, measured once here and recorded with the job.
+    {confidence: opts.confidence, contrast: metadata.normalisation?.perVolume ? await measureInputContrast(opened) : undefined},
   );
   const name = path.basename(path.resolve(output)).replace(/\.ome\.zarr$|\.zarr$/, '');
   const desc = outputDescription(name, job, isotropicLevelOrigin(level), opened.input.attribution);
@@ -104,7 +112,8 @@ export async function reconstructCommand(input: string, output: string, opts: Re
   const out = await openOutputStore(output, desc, job, mode, `${opts.shard.index}-of-${opts.shard.count}`);
   if (!opts.json && !opts.quiet && !out.created && mode === 'resume') console.error(`continuing ${out.root}`);
   const cacheBytes = opts.cache * 2 ** 20;
-  const settings: BlockSettings = {fuse: g.fuse, halo: g.halo, plane: job.plane, dtype};
+  // The store's record wins on a resumed run: every block of a volume is normalised alike.
+  const settings: BlockSettings = {fuse: g.fuse, halo: g.halo, plane: job.plane, dtype, confidence: job.confidence, contrast: out.job.contrast};
 
   const controller = new AbortController();
   // One listener per input chunk a block reads (src/chunk's cache and zarrita): many, and none leaks.

@@ -16,6 +16,7 @@ import type {OpenedInput} from '../input/open-input.ts';
 import {regionTrainingSource} from '../train/region.ts';
 import {combinedTrainingSource} from '../train/combined-source.ts';
 import {disposeModel, type ModelMetadata} from '../model/model.ts';
+import {isRhoConditioned, presetConfig} from '../model/config.ts';
 import {loadModel, saveModel} from '../model/model-io.ts';
 import {fileHandler} from '../model/file-store.ts';
 import {artifactsFromJson, artifactsToJson} from '../model/artifacts-json.ts';
@@ -50,8 +51,12 @@ export interface TrainCommandOptions {
   backend?: NodeBackend;
   /** Voxel size, coarse axis and missing-chunk policy of the input. */
   input?: CliInputOptions;
-  /** A ρ-conditioned model's range (default 2–12, or the --init model's). */
+  /** A ρ-conditioned model's range (default 1.5–16, or the --init model's). */
   rhoRange?: [number, number];
+  /** Credit for the training data (default: the inputs' own attributions). */
+  credit?: string;
+  /** Normalise each volume by its own contrast (prepareTraining's perVolumeContrast). */
+  perVolumeContrast?: boolean;
   train: Partial<TrainOptions>;
 }
 
@@ -129,13 +134,23 @@ async function trainInNode(
       })
     : undefined;
   const names = inputs.map((input) => path.basename(path.resolve(input)));
-  const {model, volume, optimizerState} = await prepareTraining(combinedTrainingSource(opened.map((o) => regionTrainingSource(o)), names), {
+  // A ρ-conditioned model learns every ρ of its range from lateral planes: volumes of other sizes, spacings and ρ mix.
+  const conditioned =
+    (resumeFrom ?? initFrom)?.model.metadata.kind === 'rho-conditioned' || (opts.preset !== undefined && isRhoConditioned(presetConfig(opts.preset)));
+  const source = combinedTrainingSource(
+    opened.map((o) => regionTrainingSource(o)),
+    names,
+    {mixed: conditioned},
+  );
+  const {model, volume, optimizerState} = await prepareTraining(source, {
     preset: opts.preset,
     seed: opts.train.seed,
     trainingData: names.join(' + '),
+    credit: opts.credit ?? (opened.flatMap((o) => (o.input.attribution ? [o.input.attribution] : [])).join('; ') || undefined),
     resumeFrom,
     initFrom,
     rhoRange: opts.rhoRange,
+    perVolumeContrast: opts.perVolumeContrast,
   }).catch((e) => {
     throw new UserError((e as Error).message);
   });

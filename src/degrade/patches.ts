@@ -10,6 +10,7 @@
 
 import type {Rng} from '../util/random.ts';
 import {degradeRows, type DegradeOptions} from './degrade.ts';
+import {areaResample} from './area-resample.ts';
 
 export interface PatchSource {
   data: ArrayLike<number>;
@@ -47,9 +48,23 @@ export function copyDihedral(
 }
 
 /**
+ * Pixel-size augmentation: a share of the patches is read from a block up to `max`
+ * times larger and shrunk to the patch (area mean), as if imaged with pixels that
+ * much coarser. A network trained so holds up on data whose pixels are larger than
+ * its training data's (a coarser pyramid level, another microscope).
+ */
+export interface LateralZoom {
+  /** Largest factor (≥ 1); a patch whose block would not fit the plane gets a smaller one. */
+  max: number;
+  /** Share of the patches zoomed, in [0, 1]. */
+  share: number;
+}
+
+/**
  * `count` patches of `size` × `size` from random lateral planes, each under a random
  * dihedral transform. With `margin` > 0 each is a strip of size + 2·margin rows (the
- * degraded axis) × size cols, for makeTrainingPairs to degrade whole and crop.
+ * degraded axis) × size cols, for makeTrainingPairs to degrade whole and crop. With
+ * `zoom`, a share of them is shrunk from larger blocks (LateralZoom).
  */
 export function sampleLateralPatches(
   volume: PatchSource,
@@ -58,6 +73,7 @@ export function sampleLateralPatches(
   rng: Rng,
   normalise: (v: number) => number = (v) => v,
   margin = 0,
+  zoom?: LateralZoom,
 ): Float32Array {
   const [nz, ny, nx] = volume.shape;
   if (!(Number.isInteger(size) && size >= 1)) throw new RangeError(`sampleLateralPatches: size must be a positive integer, got ${size}`);
@@ -73,7 +89,7 @@ export function sampleLateralPatches(
   }
   const out = new Float32Array(count * rows * size);
   for (let p = 0; p < count; p++) {
-    if (margin === 0) {
+    if (margin === 0 && !zoom) {
       // Kept draw for draw as before margins existed, so margin-free sampling is unchanged.
       const z = rng.int(nz), y0 = rng.int(ny - size + 1), x0 = rng.int(nx - size + 1);
       const d = rng.int(8);
@@ -81,6 +97,19 @@ export function sampleLateralPatches(
       continue;
     }
     const z = rng.int(nz), d = rng.int(8);
+    if (zoom) {
+      // Drawn for every patch, zoomed or not, so the draws that follow do not depend on the share.
+      const pick = rng.next(), factor = 1 + rng.next() * (Math.min(zoom.max, Math.min(ny, nx) / rows) - 1);
+      if (pick < zoom.share && factor > 1) {
+        const bigRows = Math.min(Math.round(rows * factor), ny, nx), bigCols = Math.round((size * bigRows) / rows);
+        const [h, w] = (d & 4) !== 0 ? [bigCols, bigRows] : [bigRows, bigCols];
+        const y0 = rng.int(ny - h + 1), x0 = rng.int(nx - w + 1);
+        const block = new Float32Array(bigRows * bigCols);
+        copyDihedral(volume.data, (z * ny + y0) * nx + x0, nx, bigRows, d, normalise, block, 0, bigCols);
+        out.set(areaResample(block, bigRows, bigCols, rows, size), p * rows * size);
+        continue;
+      }
+    }
     // The block is rows × size (y × x), or size × rows when the transform transposes.
     const [h, w] = (d & 4) !== 0 ? [size, rows] : [rows, size];
     const y0 = rng.int(ny - h + 1), x0 = rng.int(nx - w + 1);

@@ -4,6 +4,7 @@
  * volume, mean SSIM over xz and yz planes, and the axial resolution of xz
  * planes from Fourier ring correlation (frequencies within 30° of z).
  */
+import {measureInputContrast} from '../volume/input-contrast.ts';
 import type {Vec3} from '../grid/box.ts';
 import {readLevel, type OpenedInput} from '../input/open-input.ts';
 import {decodedBlockBytes} from '../input/block-region.ts';
@@ -81,7 +82,13 @@ export async function evaluateReconstructions(aniso: OpenedInput, truth: OpenedI
 
   const shape = isotropicLevelShape(level, 'z');
   const whole = {start: [0, 0, 0] as Vec3, end: shape};
-  const block = {shape: level.shape, rho, coarse: input.coarse, read: aniso.reader(0, new ByteBudgetCache(2 ** 28, decodedBlockBytes))};
+  const block = {
+    shape: level.shape,
+    rho,
+    coarse: input.coarse,
+    read: aniso.reader(0, new ByteBudgetCache(2 ** 28, decodedBlockBytes)),
+    contrast: await measureInputContrast(aniso),
+  };
   const fuse = opts.fuse ?? 'xz+yz';
   const compute = async (model: IsotropicModel | undefined, interpolation: 'linear' | 'cubic') => {
     const result = await computeIsotropicBlock(block, whole, model, {fuse, interpolation, plane: model ? {flips: opts.flips ?? 'none'} : undefined});

@@ -139,3 +139,50 @@ function copyTile(
     for (let j = 0; j < tileC; j++) out[offset + i * tileC + j] = planes[base + r * cols + mirrorIndex(c0 + j, cols)];
   }
 }
+
+/** A mirroring of planes: along their columns (x of an xz plane), their rows (z), or both. */
+export type PlaneMirror = 'cols' | 'rows' | 'both';
+
+/**
+ * The network's estimates on mirrored copies of the planes (each mirrored back),
+ * as two arrays laid end to end: their sum, then the sum of their squares, each
+ * [n, rows, cols]. With the unmirrored result they give the spread of the
+ * network's estimates over test-time mirrorings (src/infer/confidence.ts). Each
+ * mirrored estimate is one plain pass (no test-time flips of its own).
+ */
+export async function mirroredMoments(
+  model: IsotropicModel,
+  planes: Float32Array,
+  n: number,
+  rows: number,
+  cols: number,
+  mirrors: readonly PlaneMirror[],
+  options: Partial<PlaneInferenceOptions> = {},
+): Promise<Float32Array> {
+  const size = n * rows * cols;
+  const moments = new Float32Array(2 * size);
+  for (const mirror of mirrors) {
+    const estimate = mirrorPlanes(await superResolvePlanes(model, mirrorPlanes(planes, n, rows, cols, mirror), n, rows, cols, {...options, flips: 'none'}), n, rows, cols, mirror);
+    for (let i = 0; i < size; i++) {
+      moments[i] += estimate[i];
+      moments[size + i] += estimate[i] * estimate[i];
+    }
+  }
+  return moments;
+}
+
+/** Planes [n, rows, cols] mirrored (its own inverse). */
+export function mirrorPlanes(planes: Float32Array, n: number, rows: number, cols: number, mirror: PlaneMirror): Float32Array {
+  const out = new Float32Array(n * rows * cols);
+  const flipRows = mirror !== 'cols';
+  const flipCols = mirror !== 'rows';
+  for (let p = 0; p < n; p++) {
+    for (let r = 0; r < rows; r++) {
+      const src = (p * rows + (flipRows ? rows - 1 - r : r)) * cols;
+      const dst = (p * rows + r) * cols;
+      if (flipCols) for (let c = 0; c < cols; c++) out[dst + c] = planes[src + cols - 1 - c];
+      else out.set(planes.subarray(src, src + cols), dst);
+    }
+  }
+  return out;
+}

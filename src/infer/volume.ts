@@ -3,7 +3,8 @@
  * spacing = lateral spacing), super-resolve every xz plane (and optionally
  * every yz plane) with the network, fuse by the mean, return raw intensities.
  */
-import type {IsotropicModel} from '../model/model.ts';
+import {normalisationFor, type IsotropicModel, type Normalisation} from '../model/model.ts';
+import {robustContrast} from '../volume/contrast.ts';
 import {upsampleZ} from '../resample/axial.ts';
 import type {InterpolationMethod} from '../resample/interpolate.ts';
 import {superResolvePlanes, type PlaneInferenceOptions} from './planes.ts';
@@ -16,6 +17,8 @@ export interface VolumeInferenceOptions extends Partial<PlaneInferenceOptions> {
   rho?: number;
   /** Planes gathered per superResolvePlanes call (bounds host memory). */
   planesPerCall?: number;
+  /** The volume's contrast for a per-volume model (default: measured on `volume` itself); other models use their own numbers. */
+  normalisation?: Normalisation;
   onProgress?: (donePlanes: number, totalPlanes: number) => void;
 }
 
@@ -39,8 +42,9 @@ export async function reconstructVolume(
   volume: {data: ArrayLike<number>; shape: [number, number, number]},
   options: VolumeInferenceOptions = {},
 ): Promise<IsotropicVolume> {
-  const {fuse = 'xz', planesPerCall = 32, onProgress, rho = model.metadata.rho, ...planeOptions} = options;
-  const {mean, std} = model.metadata.normalisation;
+  const {fuse = 'xz', planesPerCall = 32, onProgress, rho = model.metadata.rho, normalisation, ...planeOptions} = options;
+  const perVolume = model.metadata.normalisation.perVolume;
+  const {mean, std} = normalisationFor(model, perVolume ? (normalisation ?? robustContrast(volume.data)) : undefined);
   const normalised = new Float32Array(volume.data.length);
   for (let i = 0; i < normalised.length; i++) normalised[i] = (volume.data[i] - mean) / std;
   const iso = upsampleZ(normalised, volume.shape, rho, model.metadata.interpolation ?? 'cubic');

@@ -13,7 +13,8 @@
  * model has since changed says so), `fuse` (`xz`, or `xz+yz` to also run the yz
  * planes and average), `axis` (the coarse axis, default z), `voxel` (x,y,z spacing
  * in nm, for plain arrays without OME metadata), `missing` (`error`, or `fill` for
- * sparse volumes whose absent chunks are intended). Values are percent-encoded
+ * sparse volumes whose absent chunks are intended), `show` (`confidence` to colour
+ * the voxels where the network is least certain over the grey image). Values are percent-encoded
  * where they need it (a model URL with its own query); `+` is a plus sign.
  */
 import type {Fusion} from '../grid/frame.ts';
@@ -44,10 +45,15 @@ export interface IsotropicSourceOptions {
   /** x, y, z spacing in nanometres, for arrays without OME metadata. */
   voxel?: [number, number, number];
   missing: 'error' | 'fill';
+  /** `confidence`: a second channel holds the network's per-voxel confidence, drawn over the image. */
+  show: SourceShow;
 }
 
-const KNOWN = ['model', 'version', 'fuse', 'axis', 'voxel', 'missing'];
+export type SourceShow = 'image' | 'confidence';
+
+const KNOWN = ['model', 'version', 'fuse', 'axis', 'voxel', 'missing', 'show'];
 const FUSIONS: readonly Fusion[] = ['xz', 'xz+yz'];
+const SHOWS: readonly SourceShow[] = ['image', 'confidence'];
 
 const EXAMPLE: Record<FormatName, string> = {zarr: 'https://host/data/volume.ome.zarr', n5: 'https://host/data/volume.n5', precomputed: 'gs://bucket/volume'};
 
@@ -95,10 +101,11 @@ export function parseSourceUrl(providerUrl: string, format: FormatName = 'zarr')
     axis: parseAxis(option('axis') ?? 'z', name('axis')),
     voxel: voxel === undefined ? undefined : parseVoxel(voxel, name('voxel')),
     missing: parseMissing(option('missing') ?? 'error', name('missing')),
+    show: oneOf(option('show') ?? 'image', SHOWS, 'show='),
   };
 }
 
-export function formatSourceUrl(options: Omit<IsotropicSourceOptions, 'format' | 'datasetUrl' | 'fuse' | 'axis' | 'missing'> & Partial<IsotropicSourceOptions> & {datasetUrl: string}): string {
+export function formatSourceUrl(options: Omit<IsotropicSourceOptions, 'format' | 'datasetUrl' | 'fuse' | 'axis' | 'missing' | 'show'> & Partial<IsotropicSourceOptions> & {datasetUrl: string}): string {
   const params = new URLSearchParams();
   if (options.model !== undefined) params.set('model', options.model);
   if (options.version) params.set('version', options.version);
@@ -106,6 +113,7 @@ export function formatSourceUrl(options: Omit<IsotropicSourceOptions, 'format' |
   if (options.axis && options.axis !== 'z') params.set('axis', options.axis);
   if (options.voxel) params.set('voxel', options.voxel.join(','));
   if (options.missing && options.missing !== 'error') params.set('missing', options.missing);
+  if (options.show && options.show !== 'image') params.set('show', options.show);
   const dataset = options.datasetUrl.replace(/\/$/, '');
   const query = writeQuery(params);
   return `${schemeOf(options.format ?? 'zarr')}://${dataset}${query ? `?${query}` : ''}`;

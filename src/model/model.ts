@@ -14,6 +14,23 @@ export interface Normalisation {
   /** Network input = (raw − mean) / std. */
   mean: number;
   std: number;
+  /**
+   * Set on a generic model: it normalises each volume by that volume's own robust
+   * contrast (src/volume/contrast.ts), and `mean`, `std` are those of its training
+   * data, for reference. Absent: every volume is normalised by `mean` and `std`.
+   */
+  perVolume?: boolean;
+}
+
+/**
+ * What a volume is normalised with for this model: the volume's own contrast for a
+ * per-volume model (required then), the model's numbers otherwise.
+ */
+export function normalisationFor(model: IsotropicModel, volumeContrast?: Normalisation): Normalisation {
+  const own = model.metadata.normalisation;
+  if (!own.perVolume) return own;
+  if (!volumeContrast) throw new Error('this model normalises each volume by its own contrast: measure it first (robustContrast)');
+  return {mean: volumeContrast.mean, std: volumeContrast.std};
 }
 
 /**
@@ -39,6 +56,8 @@ export interface ModelMetadata {
   /** Channels of the source data (EM: 1). */
   channels: number;
   trainingData?: string;
+  /** Credit for the data the weights were learnt from (an init model's included), as the data's owners ask for it. */
+  credit?: string;
   /** Training steps, those of the model it was fine-tuned from included. */
   steps: number;
   /**
@@ -137,7 +156,8 @@ export function checkModelData(metadata: ModelMetadata, data: {channels?: number
   if ((data.channels ?? 1) !== metadata.channels) {
     throw new Error(`model expects ${metadata.channels} channel(s), but ${what} has ${data.channels}`);
   }
-  if (data.dtype && data.dtype !== metadata.dtype) {
+  // A model normalising each volume by its own contrast serves any data type; one with fixed numbers only its own.
+  if (data.dtype && data.dtype !== metadata.dtype && !metadata.normalisation.perVolume) {
     throw new Error(`model was trained on ${metadata.dtype} data, but ${what} is ${data.dtype}`);
   }
 }

@@ -9,7 +9,7 @@ import {computeIsotropicBlock, type BlockInput, type BlockResult} from '../chunk
 import type {VoxelArray} from '../chunk/dtype.ts';
 import type {Fusion} from '../grid/frame.ts';
 import type {PlaneInferenceOptions} from '../infer/planes.ts';
-import type {IsotropicModel} from '../model/model.ts';
+import type {IsotropicModel, Normalisation} from '../model/model.ts';
 
 export interface BlockSettings {
   fuse: Fusion;
@@ -18,6 +18,10 @@ export interface BlockSettings {
   plane: Partial<PlaneInferenceOptions>;
   /** Output data type (the input's). */
   dtype: string;
+  /** Also compute the per-voxel confidence (`reconstruct --confidence`). */
+  confidence?: boolean;
+  /** The input's own contrast as the job records it (a per-volume model needs it). */
+  contrast?: Normalisation;
 }
 
 export type {BlockResult};
@@ -25,7 +29,15 @@ export type {BlockResult};
 export type BlockComputer = (box: Box3, signal?: AbortSignal) => Promise<BlockResult>;
 
 export function blockComputer(input: BlockInput, model: IsotropicModel, settings: BlockSettings): BlockComputer {
-  return (box, signal) => computeIsotropicBlock(input, box, model, {fuse: settings.fuse, halo: settings.halo, plane: settings.plane, dtype: settings.dtype, signal});
+  const withContrast = settings.contrast ? {...input, contrast: settings.contrast} : input;
+  return (box, signal) => computeIsotropicBlock(withContrast, box, model, {
+      fuse: settings.fuse,
+      halo: settings.halo,
+      plane: settings.plane,
+      dtype: settings.dtype,
+      confidence: settings.confidence,
+      signal,
+    });
 }
 
 /** Bytes of a typed array, for transport (base64 between the page and Node). */

@@ -10,7 +10,7 @@ import type {MultiscaleDescription, ScaleLevel} from '../input/ngff.ts';
 import type {MissingPolicy} from '../input/types.ts';
 import type {Vec3} from '../grid/box.ts';
 import type {Fusion} from '../grid/frame.ts';
-import type {ModelMetadata} from '../model/model.ts';
+import type {ModelMetadata, Normalisation} from '../model/model.ts';
 import {DEFAULT_PLANE_OPTIONS, type PlaneInferenceOptions} from '../infer/planes.ts';
 import {isotropicGrid} from '../chunk/plan.ts';
 import {blockBox, blockCount, blockWindow, geometryOf, type ReconstructGeometry} from './layout.ts';
@@ -47,6 +47,14 @@ export interface ReconstructJob {
   halo: number;
   multiple: number;
   plane: PlaneInferenceOptions;
+  /** `--confidence`: the store also holds the per-voxel confidence at `<output>/confidence` (absent: it does not). */
+  confidence?: true;
+  /**
+   * The input's own contrast, for a model that normalises each volume by its own
+   * (src/volume/input-contrast.ts): measured when the job starts, reused by every
+   * shard and every resumed run.
+   */
+  contrast?: Normalisation;
 }
 
 /**
@@ -64,7 +72,12 @@ export function planeSettings(g: ReconstructGeometry): PlaneInferenceOptions {
   return {...defaults, tile: Math.max(defaults.tile, edge)};
 }
 
-export function makeJob(input: JobInput, model: ModelMetadata, g: ReconstructGeometry): ReconstructJob {
+export function makeJob(
+  input: JobInput,
+  model: ModelMetadata,
+  g: ReconstructGeometry,
+  options: {confidence?: boolean; contrast?: Normalisation} = {},
+): ReconstructJob {
   return {
     tool: 'ng-isotropic reconstruct',
     format: JOB_FORMAT,
@@ -91,6 +104,8 @@ export function makeJob(input: JobInput, model: ModelMetadata, g: ReconstructGeo
     halo: g.halo,
     multiple: g.multiple,
     plane: planeSettings(g),
+    ...(options.confidence ? {confidence: true as const} : {}),
+    ...(options.contrast ? {contrast: {mean: options.contrast.mean, std: options.contrast.std}} : {}),
   };
 }
 
@@ -118,6 +133,7 @@ export function jobDifferences(recorded: ReconstructJob, requested: ReconstructJ
   check('block', recorded.block, requested.block);
   check('halo', recorded.halo, requested.halo);
   check('plane settings', recorded.plane, requested.plane);
+  check('confidence image (--confidence)', recorded.confidence ?? false, requested.confidence ?? false);
   return out;
 }
 

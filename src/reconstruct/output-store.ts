@@ -24,6 +24,7 @@ import {buildGroupAttributes, parseMultiscale, type MultiscaleDescription} from 
 import {type Vec3} from '../grid/box.ts';
 import type {VoxelDtype} from '../volume/volume.ts';
 import {jobDifferences, jobGeometry, jobOf, type ReconstructJob} from './job.ts';
+import {CONFIDENCE_DTYPE, CONFIDENCE_PATH, confidenceDescription} from './confidence-image.ts';
 
 /** Scratch folder inside the store (Zarr readers ignore it; finalize removes it). */
 export const SCRATCH = '.reconstruct';
@@ -76,6 +77,8 @@ export interface OutputStore {
   job: ReconstructJob;
   /** Level 0, the reconstruction itself. */
   base: zarr.Array<VoxelDtype, AtomicFileStore>;
+  /** Level 0 of the confidence image (`--confidence`). */
+  confidence?: zarr.Array<VoxelDtype, AtomicFileStore>;
   /** This run created the store (rather than resuming or joining one). */
   created: boolean;
 }
@@ -146,8 +149,10 @@ export async function openOutputStore(
     throw writeError(root, e);
   }
   const store = new AtomicFileStore(root, scratchDir);
-  const base = (await zarr.open.v3(zarr.root(store).resolve(opened.desc.levels[0].path), {kind: 'array'})) as zarr.Array<VoxelDtype, AtomicFileStore>;
-  return {root, store, desc: opened.desc, job: opened.job, base, created};
+  const open = async (at: string) => (await zarr.open.v3(zarr.root(store).resolve(at), {kind: 'array'})) as zarr.Array<VoxelDtype, AtomicFileStore>;
+  const base = await open(opened.desc.levels[0].path);
+  const confidence = opened.job.confidence ? await open(`${CONFIDENCE_PATH}/${opened.desc.levels[0].path}`) : undefined;
+  return {root, store, desc: opened.desc, job: opened.job, base, confidence, created};
 }
 
 /** Builds the store in a sibling folder and renames it into place; false when another process got there first. */
@@ -158,14 +163,20 @@ async function createSkeleton(root: string, desc: MultiscaleDescription, job: Re
     await fs.mkdir(staging, {recursive: true});
     const location = zarr.root(new AtomicFileStore(staging, staging));
     await zarr.create(location, {attributes: buildGroupAttributes(desc)});
-    await zarr.create(location.resolve(desc.levels[0].path), {
-      shape: jobGeometry(job).grid.shape,
-      chunkShape: job.chunk,
-      dtype: job.input.dtype as VoxelDtype,
-      codecs: OUTPUT_CODECS,
-      fillValue: 0,
-      dimensionNames: ['z', 'y', 'x'],
-    });
+    const level0 = (at: string, dtype: string) =>
+      zarr.create(location.resolve(at), {
+        shape: jobGeometry(job).grid.shape,
+        chunkShape: job.chunk,
+        dtype: dtype as VoxelDtype,
+        codecs: OUTPUT_CODECS,
+        fillValue: 0,
+        dimensionNames: ['z', 'y', 'x'],
+      });
+    await level0(desc.levels[0].path, job.input.dtype);
+    if (job.confidence) {
+      await zarr.create(location.resolve(CONFIDENCE_PATH), {attributes: buildGroupAttributes(confidenceDescription(desc))});
+      await level0(`${CONFIDENCE_PATH}/${desc.levels[0].path}`, CONFIDENCE_DTYPE);
+    }
   } catch (e) {
     await fs.rm(staging, {recursive: true, force: true}).catch(() => {});
     throw writeError(root, e);
@@ -214,7 +225,7 @@ export async function openForFinalize(output: string): Promise<{root: string; de
   return {root, desc, job};
 }
 
-/** Writes the group metadata (atomically) with the given description. */
-export async function writeGroupMetadata(store: AtomicFileStore, desc: MultiscaleDescription): Promise<void> {
-  await zarr.create(zarr.root(store), {attributes: buildGroupAttributes(desc)});
+/** Writes the group metadata (atomically) with the given description; `at`: a group inside the store. */
+export async function writeGroupMetadata(store: AtomicFileStore, desc: MultiscaleDescription, at?: string): Promise<void> {
+  await zarr.create(at ? zarr.root(store).resolve(at) : zarr.root(store), {attributes: buildGroupAttributes(desc)});
 }

@@ -12,6 +12,7 @@ import type {Vec3} from '../grid/box.ts';
 import type {BlockComputer} from './compute-block.ts';
 import {blockBox, blockChunks, chunkBox, shardBlocks, shardChunkCount, type ReconstructGeometry, type Shard} from './layout.ts';
 import {chunkExists, type OutputStore} from './output-store.ts';
+import {confidenceBytes} from './confidence-image.ts';
 
 export interface ShardProgress {
   /** Chunks of this shard finished (before this run included). */
@@ -84,6 +85,7 @@ export async function runShard(out: OutputStore, g: ReconstructGeometry, shard: 
       const box = blockBox(g, index);
       const blockStarted = performance.now();
       const result = await compute(box, signal);
+      if (out.confidence && !result.confidence) throw new Error('the store records a confidence image, but the block came without confidence');
       summary.blocksComputed++;
       summary.networkPixels += result.networkPixels;
       summary.timings.read += result.timings.read;
@@ -94,7 +96,9 @@ export async function runShard(out: OutputStore, g: ReconstructGeometry, shard: 
       await Promise.all(
         missing.map(async (coords) => {
           const chunk = chunkBox(g, coords);
-          await writeChunk(out, chunk, cropBox(result.data, box, chunk, new (result.data.constructor as new (n: number) => VoxelArray)(boxVoxels(chunk))));
+          // The confidence first: the image's chunk file marks both finished.
+          if (out.confidence) await writeChunk(out.confidence, chunk, confidenceBytes(cropBox(result.confidence!, box, chunk)));
+          await writeChunk(out.base, chunk, cropBox(result.data, box, chunk, new (result.data.constructor as new (n: number) => VoxelArray)(boxVoxels(chunk))));
           summary.chunksDone++;
           summary.chunksWritten++;
           summary.voxelsWritten += boxVoxels(chunk);
@@ -114,8 +118,8 @@ export async function runShard(out: OutputStore, g: ReconstructGeometry, shard: 
   return summary;
 }
 
-async function writeChunk(out: OutputStore, chunk: Box3, data: VoxelArray): Promise<void> {
+async function writeChunk(array: OutputStore['base'], chunk: Box3, data: VoxelArray): Promise<void> {
   const [nz, ny, nx] = boxSize(chunk);
   const selection = chunk.start.map((s, i) => zarr.slice(s, chunk.end[i]));
-  await zarr.set(out.base, selection, {data, shape: [nz, ny, nx], stride: [ny * nx, nx, 1]} as never);
+  await zarr.set(array, selection, {data, shape: [nz, ny, nx], stride: [ny * nx, nx, 1]} as never);
 }

@@ -90,6 +90,7 @@ export function resumeOptions(job: ReconstructJob): string[] {
     job.fuse !== 'xz' ? `--fuse ${job.fuse}` : '',
     defaults.chunk.join() !== job.chunk.join() ? `--chunk ${chunk}` : '',
     same(geometry(chunk)) ? '' : `--block ${block}`,
+    job.confidence ? '--confidence' : '',
   ].filter(Boolean);
 }
 

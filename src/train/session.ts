@@ -11,12 +11,13 @@ import * as tf from '@tensorflow/tfjs';
 import {dtypeRange} from '../chunk/dtype.ts';
 import type {Vec3} from '../grid/box.ts';
 import {DEFAULT_PRESET, conditionedConfig, isRhoConditioned, presetConfig} from '../model/config.ts';
-import {checkModelData, checkModelFits, checkRhoRange, createModel, disposeModel, type IsotropicModel, type ModelMetadata} from '../model/model.ts';
+import {checkModelData, checkModelFits, checkRhoRange, createModel, disposeModel, type IsotropicModel, type ModelMetadata, type Normalisation} from '../model/model.ts';
 import {addConditioningParams} from '../model/params.ts';
 import {MIN_NETWORK_RHO} from '../model/generic.ts';
 import {modelArtifacts, type LoadedModel} from '../model/model-io.ts';
 import type {InterpolationMethod} from '../resample/interpolate.ts';
 import {computeNormalisation, type TrainingVolume} from './data.ts';
+import {robustContrast} from '../volume/contrast.ts';
 
 export interface TrainingSession {
   model: IsotropicModel;
@@ -30,6 +31,8 @@ export interface PrepareTrainingOptions {
   preset?: string;
   seed?: number;
   trainingData: string;
+  /** Credit for the training data (the inputs' attributions); a fine-tuned model adds its init model's. */
+  credit?: string;
   /** Continue this checkpoint (weights, Adam state, step). */
   resumeFrom?: LoadedModel;
   /**
@@ -52,10 +55,23 @@ export interface PrepareTrainingOptions {
    * init model, that model becomes a conditioned one (same weights, conditioning added).
    */
   rhoRange?: [number, number];
+  /**
+   * Normalise each volume by its own contrast (robustContrast), not by the training
+   * data's fixed numbers: a new ρ-conditioned model always does; a fine-tuned one keeps
+   * its init model's way unless this is set.
+   */
+  perVolumeContrast?: boolean;
 }
 
-/** What a new ρ-conditioned model is trained for: pyramid levels of public EM volumes (FAFB 10, 5, 2.5; H01 8.25). */
-export const DEFAULT_RHO_RANGE: [number, number] = [2, 12];
+/** The largest ρ a model is trained for: thin serial sections of 4 nm pixels at 60–65 nm. */
+export const MAX_TRAINED_RHO = 16;
+
+/**
+ * What a new ρ-conditioned model is trained for: serial-section EM and its pyramid
+ * levels (FAFB 10, 5, 2.5; H01 8.25; 4×4×50 nm ssTEM 12.5; 4×4×60 nm 15), down to
+ * where the network takes over from interpolation.
+ */
+export const DEFAULT_RHO_RANGE: [number, number] = [MIN_NETWORK_RHO, MAX_TRAINED_RHO];
 
 /**
  * Where the training data comes from (src/train/region.ts): a whole input volume
@@ -123,11 +139,12 @@ export async function prepareTraining(vol: TrainingSource, opts: PrepareTraining
       ...(m.metadata.kind === 'rho-conditioned' ? {rhoRange: opts.rhoRange ?? m.metadata.rhoRange} : {}),
       interpolation: opts.interpolation ?? m.metadata.interpolation ?? 'cubic',
       voxelSize,
-      // The weights were learnt for this normalisation: keep it.
-      normalisation: m.metadata.normalisation,
+      // The weights were learnt for this normalisation: keep it (or move to the volume's own contrast when asked).
+      normalisation: opts.perVolumeContrast ? perVolumeNormalisation(volume) : m.metadata.normalisation,
       dtype: vol.dtype,
       channels: 1,
       trainingData: opts.trainingData,
+      ...creditOf([m.metadata.credit, opts.credit]),
       steps: m.metadata.steps,
       fineTunedFrom: {versionHash: init.hash, steps: m.metadata.steps},
     };
@@ -143,10 +160,11 @@ export async function prepareTraining(vol: TrainingSource, opts: PrepareTraining
       rho,
       ...(conditioned ? {rhoRange: opts.rhoRange ?? DEFAULT_RHO_RANGE} : {}),
       voxelSize,
-      normalisation: computeNormalisation(volume.data),
+      normalisation: conditioned || opts.perVolumeContrast ? perVolumeNormalisation(volume) : computeNormalisation(volume.data),
       dtype: vol.dtype,
       channels: 1,
       trainingData: opts.trainingData,
+      ...creditOf([opts.credit]),
       // Last, where the Trainer used to add it: model.json keeps its key order.
       interpolation: opts.interpolation ?? 'cubic',
     },
@@ -190,4 +208,15 @@ async function initialModel(
     disposeModel(model);
     throw e;
   }
+}
+
+/** A per-volume normalisation, recording the training volume's own contrast for reference. */
+function perVolumeNormalisation(volume: TrainingVolume): Normalisation {
+  return {...robustContrast(volume.data), perVolume: true};
+}
+
+/** The credits given, each once, or nothing. */
+function creditOf(credits: (string | undefined)[]): {credit?: string} {
+  const all = [...new Set(credits.flatMap((c) => (c ? c.split('; ') : [])))];
+  return all.length > 0 ? {credit: all.join('; ')} : {};
 }

@@ -17,7 +17,9 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import {a2iLoss} from './loss.ts';
-import {predict, type IsotropicModel} from '../model/model.ts';
+import {normalisationFor, predict, type IsotropicModel, type Normalisation} from '../model/model.ts';
+import {robustContrast} from '../volume/contrast.ts';
+import type {LateralZoom, PatchSource} from '../degrade/patches.ts';
 import type {TrainingVolume} from './data.ts';
 import {TrainingData, type PatchDegradation} from './training-data.ts';
 import {learningRateAt} from './schedule.ts';
@@ -50,6 +52,8 @@ export interface TrainOptions {
    */
   sectionNoise: 'none' | 'matched';
   validationPatches: number;
+  /** Pixel-size augmentation (patches.ts LateralZoom); none by default. */
+  lateralZoom?: LateralZoom;
   validateEvery: number;
   checkpointEvery: number;
   seed: number;
@@ -141,7 +145,9 @@ export class Trainer {
     }
     const merged = {...DEFAULT_TRAIN_OPTIONS, ...options, degrade: {...DEFAULT_TRAIN_OPTIONS.degrade, ...options.degrade, method}};
     const rhoRange = model.metadata.kind === 'rho-conditioned' ? model.metadata.rhoRange : undefined;
-    this.data = new TrainingData(volume, model.metadata.normalisation, merged, rhoRange);
+    // A per-volume model learns from its training volume normalised by that volume's own contrast.
+    const normalisation = model.metadata.normalisation.perVolume ? normalisationFor(model, robustContrast(volume.data)) : model.metadata.normalisation;
+    this.data = new TrainingData(volume, normalisation, merged, rhoRange);
     this.options = {...merged, degrade: this.data.degrade};
     this.axialProbe = AxialProbe.of(volume, method);
     this.optimizer = tf.train.adam(this.options.learningRate);
@@ -158,6 +164,11 @@ export class Trainer {
 
   get status(): RunState {
     return this.state;
+  }
+
+  /** The planes validation holds out, and how training normalises and degrades: what a lateral evaluation measures on (src/eval/lateral.ts). */
+  get heldOut(): {planes: PatchSource; normalisation: Normalisation; degrade: PatchDegradation} {
+    return {planes: this.data.heldOutPlanes, normalisation: this.data.normalisation, degrade: this.options.degrade};
   }
 
   /** Restores the optimizer state saved by onCheckpoint (the weights are already in the model). The caller keeps `state`. */

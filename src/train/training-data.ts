@@ -11,7 +11,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import {Random} from '../util/random.ts';
-import {degradeMargin, makeTrainingPairs, sampleLateralPatches} from '../degrade/patches.ts';
+import {degradeMargin, makeTrainingPairs, sampleLateralPatches, type LateralZoom, type PatchSource} from '../degrade/patches.ts';
 import type {DegradeOptions} from '../degrade/degrade.ts';
 import {lateralNoiseSigma, matchedSectionNoise} from '../degrade/noise-estimate.ts';
 import {predict, type IsotropicModel, type Normalisation} from '../model/model.ts';
@@ -28,6 +28,8 @@ export interface TrainingDataOptions {
   degrade: PatchDegradation;
   /** 'matched': with no `degrade.noise`, add the noise synthetic sections lack against real ones (noise-estimate.ts). */
   sectionNoise: 'none' | 'matched';
+  /** Pixel-size augmentation of the training patches (never of the validation ones). */
+  lateralZoom?: LateralZoom;
 }
 
 /** Normalised patches, [count, size, size] row-major (rows along the degraded axis). */
@@ -45,6 +47,23 @@ interface ValidationSet {
   interpolatedPsnr: number;
 }
 
+/**
+ * The degradation as training applies it: `degrade`, with the noise synthetic sections lack
+ * against real ones filled in for 'matched' (when `degrade.noise` is not given), measured on
+ * the training planes in the normalised units the patches are degraded in.
+ */
+export function sectionDegradation(
+  degrade: PatchDegradation,
+  sectionNoise: TrainingDataOptions['sectionNoise'],
+  trainPlanes: PatchSource,
+  normalisation: Normalisation,
+  rho: number,
+): PatchDegradation {
+  if (sectionNoise !== 'matched' || degrade.noise) return {...degrade};
+  const sigma = matchedSectionNoise(lateralNoiseSigma(trainPlanes) / normalisation.std, rho);
+  return {...degrade, noise: {gaussianSigma: sigma, poissonGain: 0, sectionJitter: 0}};
+}
+
 export class TrainingData {
   /** The degradation as applied: `degrade` with the matched noise filled in. */
   readonly degrade: PatchDegradation;
@@ -56,7 +75,7 @@ export class TrainingData {
   constructor(
     readonly volume: TrainingVolume,
     /** The model's: patches are normalised with it, and PSNR measured in the data's range through it. */
-    private readonly normalisation: Normalisation,
+    readonly normalisation: Normalisation,
     private readonly options: TrainingDataOptions,
     /** A ρ-conditioned model's range: patches are degraded at ρ drawn from it (rho-sampling.ts). */
     rhoRange?: readonly [number, number],
@@ -65,12 +84,12 @@ export class TrainingData {
     this.rho = rhoSampling(volume.rho, rhoRange);
     const {mean, std} = normalisation;
     this.normalise = (v) => (v - mean) / std;
-    const degrade = {...options.degrade};
-    if (options.sectionNoise === 'matched' && !degrade.noise) {
-      const sigma = matchedSectionNoise(lateralNoiseSigma(this.split.train) / normalisation.std, volume.rho);
-      degrade.noise = {gaussianSigma: sigma, poissonGain: 0, sectionJitter: 0};
-    }
-    this.degrade = degrade;
+    this.degrade = sectionDegradation(options.degrade, options.sectionNoise, this.split.train, normalisation, volume.rho);
+  }
+
+  /** The lateral planes training never samples (validation's, and a lateral evaluation's: src/eval/lateral.ts), in the data's own intensities. */
+  get heldOutPlanes(): PatchSource {
+    return this.split.validation;
   }
 
   /**
@@ -82,7 +101,7 @@ export class TrainingData {
     const rng = new Random(seed * 1_000_003 + dataStep);
     const [, ny, nx] = this.split.train.shape;
     const margin = degradeMargin(this.rho.max, patchSize, [ny, nx]);
-    const gt = sampleLateralPatches(this.split.train, batchSize, patchSize, rng, this.normalise, margin);
+    const gt = sampleLateralPatches(this.split.train, batchSize, patchSize, rng, this.normalise, margin, this.options.lateralZoom);
     const rho = Float32Array.from({length: batchSize}, () => this.rho.draw(rng));
     return {...makeTrainingPairs(gt, batchSize, patchSize, (p) => ({...this.degrade, rho: rho[p]}), rng, margin), rho};
   }

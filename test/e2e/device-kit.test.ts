@@ -48,7 +48,7 @@ describe('device kit', {skip: !canRun && 'needs the SwiftShader Vulkan driver (D
     assert.match(made.stdout, /MiB of 60 MiB/);
     const bytes = await folderBytes(kit);
     assert.ok(bytes <= 60 * 2 ** 20, `kit is ${(bytes / 2 ** 20).toFixed(1)} MiB`);
-    for (const f of ['run.sh', 'node.xz', 'app.tar.xz', 'wasm/tfjs-backend-wasm-simd.wasm', 'examples/models/generic/model.json', 'data/s1.ome.zarr/zarr.json']) {
+    for (const f of ['run.sh', 'node.xz', 'app.tar.xz', 'wasm/tfjs-backend-wasm-simd.wasm', 'examples/models/generic/model.json', 'data/s1.ome.zarr/zarr.json', 'data/isbi-train.ome.zarr/zarr.json']) {
       await fs.access(path.join(kit, f));
     }
     assert.equal((await fs.readdir(path.join(kit, 'debs'))).filter((f) => /^libvulkan1_.*\.deb$/.test(f)).length, 1);

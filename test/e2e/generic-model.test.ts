@@ -22,6 +22,7 @@ import {disposeModel} from '../../src/model/model.ts';
 import {initBackend} from '../../src/tf/backend.ts';
 import {interpolateVolume, reconstructVolume} from '../../src/infer/volume.ts';
 import {toDtype} from '../../src/chunk/dtype.ts';
+import {measureInputContrast} from '../../src/volume/input-contrast.ts';
 import type {Vec3} from '../../src/grid/box.ts';
 import {launchChromium} from '../helpers/chromium.ts';
 import {openLocal} from '../helpers/inputs.ts';
@@ -128,7 +129,8 @@ describe('the generic model: fallback and pyramid levels', () => {
     assert.deepEqual(record.levels, [0, 1]);
     assert.match(String(record.url), /\/models\/generic\/model\.json$/);
     const status = await page.locator('[data-ng-isotropic="model"]').textContent();
-    assert.match(status ?? '', /model generic \([0-9a-f]{12}\) on levels 0, 1 — no model for this dataset: the generic model \(ρ 2–12\) — fine-tune it on this data from the training panel/);
+    const [lo, hi] = JSON.parse(await fs.readFile(path.join(GENERIC_DIR, 'model.json'), 'utf8')).userDefinedMetadata.isotropic.rhoRange;
+    assert.ok(status?.includes(`model generic (`) && status.includes(`) on levels 0, 1 — no model for this dataset: the generic model (ρ ${lo}–${hi}) — fine-tune it on this data from the training panel`), status ?? '');
     await page.screenshot({path: path.join(dir, 'generic.png')});
 
     // Level 1's xz chunks: what src/infer computes with the generic model at ρ = 2, and not cubic interpolation.
@@ -143,9 +145,11 @@ describe('the generic model: fallback and pyramid levels', () => {
     for (let z = 0; z < nz; z++) for (let x = 0; x < nx; x++) slab[z * nx + x] = level1.data[(z * ny + y) * nx + x];
     await initBackend(['wasm']);
     const {model} = await loadModel(fileHandler(GENERIC_DIR));
+    // The viewer normalises by the volume's own contrast, measured on its base level (a per-volume model).
+    const contrast = await measureInputContrast(await openLocal(path.join(dir, VOLUME)));
     let network: ArrayLike<number>;
     try {
-      network = toDtype((await reconstructVolume(model, {data: slab, shape: [nz, 1, nx]}, {fuse: 'xz', rho: 2})).data, 'uint8');
+      network = toDtype((await reconstructVolume(model, {data: slab, shape: [nz, 1, nx]}, {fuse: 'xz', rho: 2, normalisation: contrast})).data, 'uint8');
     } finally {
       disposeModel(model);
     }

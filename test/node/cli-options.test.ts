@@ -45,6 +45,7 @@ describe('CLI options', () => {
       [['reconstruct', 'in', 'out', '--model', 'm', '--fuse', 'yz'], 'xz, xz+yz'],
       [['evaluate', 'in', '--truth', 't', '--fuse', 'xy'], 'xz, xz+yz'],
       [['evaluate', 'in', '--truth', 't', '--flips', 'y'], 'none, x, xz'],
+      [['evaluate', 'in', '--lateral', '--noise', 'loud'], 'matched, none'],
       [['train', 'in', '--out', 'o', '--schedule', 'linear'], 'constant, cosine'],
       [['train', 'in', '--out', 'o', '--preset', 'huge'], 'tiny, default'],
       [['train', 'in', '--out', 'o', '--axis', 'q'], 'x, y, z'],

@@ -161,7 +161,7 @@ describe('ρ-conditioned models (wasm, tiny-generic preset)', () => {
     await assert.rejects(prepareTraining(iso, {trainingData: 'iso.zarr', preset: 'tiny'}), /iso.zarr is isotropic already.*preset generic/);
     const session = await prepareTraining(iso, {trainingData: 'iso.zarr', preset: 'tiny-generic'});
     assert.equal(session.model.metadata.kind, 'rho-conditioned');
-    assert.deepEqual(session.model.metadata.rhoRange, [2, 12]);
+    assert.deepEqual(session.model.metadata.rhoRange, [1.5, 16]);
     const trainer = new Trainer(session.model, session.volume, {steps: 2, batchSize: 2, patchSize: 16, validateEvery: 1, validationPatches: 4});
     assert.equal(await trainer.run(), 'done');
     assert.ok(Number.isFinite(trainer.lastValPsnr));

@@ -32,6 +32,15 @@ describe('isotropic layer source URL', () => {
     assert.equal(splitIsotropicSource('zarr://http://h/v.zarr'), undefined);
   });
 
+  it('show=confidence is read, written back after the other options, and left out when it is the image alone', () => {
+    const o = parseSourceUrl('http://h/data/v.ome.zarr?model=../m/&show=confidence');
+    assert.equal(o.show, 'confidence');
+    assert.equal(parseSourceUrl('http://h/data/v.ome.zarr').show, 'image');
+    assert.equal(formatSourceUrl(o), 'isotropic+zarr://http://h/data/v.ome.zarr?model=../m/&show=confidence');
+    assert.equal(formatSourceUrl({...o, show: 'image'}), 'isotropic+zarr://http://h/data/v.ome.zarr?model=../m/');
+    assert.deepEqual(parseSourceUrl(formatSourceUrl(o).slice('isotropic+zarr://'.length)), o);
+  });
+
   it('resolves the model against the dataset, with a default location', () => {
     assert.equal(modelUrlFor(parseSourceUrl('http://h/data/v.zarr?model=../models/m/')), 'http://h/data/models/m/model.json');
     assert.equal(modelUrlFor(parseSourceUrl('http://h/data/v.zarr?model=https://x/y/model.json')), 'https://x/y/model.json');
@@ -48,6 +57,7 @@ describe('isotropic layer source URL', () => {
     assert.throws(() => parseSourceUrl('http://h/v.zarr?axis=w'), /axis= must be x, y or z, got "w"/);
     assert.throws(() => parseSourceUrl('http://h/v.zarr?missing=skip'), /missing= must be error or fill, got "skip"/);
     assert.throws(() => parseSourceUrl('http://h/v.zarr?model=a&model=b'), /option "model" is given 2 times/);
+    assert.throws(() => parseSourceUrl('http://h/v.zarr?show=error'), /show= must be image or confidence, got "error"/);
   });
 
   it('any option value round-trips, a model URL with its own query included; + stays +', () => {

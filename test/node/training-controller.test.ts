@@ -115,6 +115,19 @@ describe('TrainingController', () => {
     assert.equal(controller.state.runState, 'stopped');
   });
 
+  it("a run's lateral figure is shown when it ends, a stale run's is ignored, and a new run starts without one", async () => {
+    const {controller, worker} = tab(new FakeLocks());
+    await controller.start(SETTINGS);
+    const figure = {rho: 5, planes: 4, planeShape: [256, 256] as [number, number], border: 10, noiseSigma: 0, dataRange: 255, cubic: {psnr: 30, ssim: 0.8}, model: {psnr: 31, ssim: 0.82}};
+    worker.reply({type: 'lateral', runId: 'other', step: 10, figure});
+    assert.equal(controller.state.lateral, undefined, 'another run');
+    worker.reply({type: 'lateral', runId: 'run-1', step: 10, figure});
+    worker.reply({type: 'state', runId: 'run-1', state: 'done', step: 10, totalSteps: 10});
+    assert.deepEqual(controller.state.lateral, {type: 'lateral', runId: 'run-1', step: 10, figure});
+    await controller.start(SETTINGS);
+    assert.equal(controller.state.lateral, undefined);
+  });
+
   it('a failed step ends in failed with the error, and resumes from the last checkpoint', async () => {
     const locks = new FakeLocks();
     const {controller, worker} = tab(locks);
