@@ -129,6 +129,8 @@ describe('chunks in two stages', () => {
     const baseline = process.memoryUsage().arrayBuffers;
     const waiting = [];
     for (const plan of plans) waiting.push((await computeIsotropicChunkStaged(plan, read, model, stage)).rest!);
+    // Let settled promises' reactions and timers run first: until they have, they may still reach a window.
+    for (let i = 0; i < 3; i++) await new Promise((resolve) => setTimeout(resolve, 10));
     gc();
     const held = process.memoryUsage().arrayBuffers - baseline;
     // Each holds its chunk-sized first-axis sum, a sixteenth of a window here.
