@@ -65,7 +65,7 @@ let confidenceTimer: ReturnType<typeof setInterval> | undefined;
  */
 const inputs = new OpenedInputs(async (spec) => {
   const opened = await openInput(spec, {requireAnisotropic: false});
-  // Measured once per input, on first use by a network level (a per-volume model normalises by it): the same numbers as `reconstruct`'s.
+  // Measured once per input, on first use by a per-volume model: the same numbers as `reconstruct`'s.
   let contrast: Promise<Normalisation> | undefined;
   const measure = () => {
     contrast ??= measureInputContrast(opened);
@@ -89,7 +89,7 @@ const PIXELS_PER_CALL = 1 << 17;
 
 export class IsotropicVolumeChunkSourceBackend extends WithParameters(VolumeChunkSource, IsotropicChunkSourceParameters) {
   private readonly network?: NetworkModel;
-  private input?: Promise<BlockInput>;
+  private input?: Promise<{block: BlockInput; contrast: () => Promise<Normalisation>}>;
   /** Chunks were served by interpolation while the model loaded: recompute them once it is ready. */
   private servedBeforeModel = false;
 
@@ -130,8 +130,8 @@ export class IsotropicVolumeChunkSourceBackend extends WithParameters(VolumeChun
     let usedModel = false;
     let queued = 0;
     try {
-      const input = await this.blockInput();
       const model = this.network?.state === 'ready' ? this.network.model : undefined;
+      const input = await this.blockInput(model);
       if (this.network?.state === 'loading') this.servedBeforeModel = true;
       usedModel = model !== undefined;
       if (model) {
@@ -296,23 +296,18 @@ export class IsotropicVolumeChunkSourceBackend extends WithParameters(VolumeChun
     });
   }
 
-  private blockInput(): Promise<BlockInput> {
+  /** The input level as the pipeline reads it; with the input's contrast only for a model that normalises by it (measured once per input). */
+  private async blockInput(model?: IsotropicModel): Promise<BlockInput> {
     const {input, level, inputShape, rho, coarse} = this.parameters;
-    const network = this.parameters.modelUrl !== undefined;
     this.input ??= inputs.get(input).then(
-      async ({opened, contrast}): Promise<BlockInput> => ({
-        shape: inputShape,
-        rho,
-        coarse,
-        read: opened.reader(level, inputCache),
-        ...(network ? {contrast: await contrast()} : {}),
-      }),
+      ({opened, contrast}) => ({block: {shape: inputShape, rho, coarse, read: opened.reader(level, inputCache)}, contrast}),
       (e: Error) => {
         this.input = undefined; // try again with the next chunk
         throw new Error(`cannot open the input ${input.location}: ${e.message}`);
       },
     );
-    return this.input;
+    const {block, contrast} = await this.input;
+    return model?.metadata.normalisation.perVolume ? {...block, contrast: await contrast()} : block;
   }
 
   private compute(box: Box3, input: BlockInput, model: undefined, signal: AbortSignal): Promise<BlockResult>;

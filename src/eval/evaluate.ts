@@ -65,7 +65,8 @@ export async function evaluateReconstructions(aniso: OpenedInput, truth: OpenedI
   const {rho} = level;
   const lateral = level.scale[2];
   const {unit} = input;
-  for (const m of [opts.model, ...(opts.models ?? []).map((e) => e.model)]) if (m) checkModelFits(m.metadata, {rho, dtype: input.dtype, channels: 1});
+  const models = [opts.model, ...(opts.models ?? []).map((e) => e.model)].filter((m) => m !== undefined);
+  for (const m of models) checkModelFits(m.metadata, {rho, dtype: input.dtype, channels: 1});
   const border = opts.border ?? Math.ceil(2 * rho);
   const reference = await readLevel(truth);
   const truthLevel = truth.input.levels[0];
@@ -87,7 +88,8 @@ export async function evaluateReconstructions(aniso: OpenedInput, truth: OpenedI
     rho,
     coarse: input.coarse,
     read: aniso.reader(0, new ByteBudgetCache(2 ** 28, decodedBlockBytes)),
-    contrast: await measureInputContrast(aniso),
+    // Only a model that normalises each volume by its own contrast needs it measured.
+    ...(models.some((m) => m.metadata.normalisation.perVolume) ? {contrast: await measureInputContrast(aniso)} : {}),
   };
   const fuse = opts.fuse ?? 'xz+yz';
   const compute = async (model: IsotropicModel | undefined, interpolation: 'linear' | 'cubic') => {

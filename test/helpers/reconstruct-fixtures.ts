@@ -13,6 +13,25 @@ import {createModel, disposeModel} from '../../src/model/model.ts';
 import {saveModel} from '../../src/model/model-io.ts';
 import {fileHandler} from '../../src/model/file-store.ts';
 import {openLocal} from './inputs.ts';
+import type {ReconstructCommandOptions} from '../../src/cli/reconstruct-command.ts';
+
+/** `reconstruct`'s options for a test: one shard, a new store, quiet, small chunks and blocks; `overrides` for the rest. */
+export function reconstructOptions(model: string, overrides: Partial<ReconstructCommandOptions> = {}): ReconstructCommandOptions {
+  return {
+    model,
+    fuse: 'xz',
+    chunk: 16,
+    block: 32,
+    cache: 8,
+    shard: {index: 0, count: 1},
+    resume: false,
+    overwrite: false,
+    browser: false,
+    json: false,
+    quiet: true,
+    ...overrides,
+  };
+}
 
 export const EXAMPLE = path.resolve('examples/medulla-aniso.ome.zarr');
 

@@ -24,7 +24,7 @@ import {toDtype} from '../../src/chunk/dtype.ts';
 import {openLocal} from '../helpers/inputs.ts';
 import {openNgffStore} from '../helpers/ngff-store.ts';
 import {tempDir} from '../helpers/fixtures.ts';
-import {writeVolume} from '../helpers/reconstruct-fixtures.ts';
+import {reconstructOptions, writeVolume} from '../helpers/reconstruct-fixtures.ts';
 import {promises as fs} from 'node:fs';
 import * as zarr from 'zarrita';
 
@@ -103,9 +103,7 @@ describe('a per-volume generic model at ρ 14 and 16 (wasm, tiny-generic)', () =
       const modelDir = path.join(dir, 'generic');
       await saveModel(model, fileHandler(modelDir));
       const output = path.join(dir, 'iso.ome.zarr');
-      await reconstructCommand(input, output, {
-        model: modelDir, fuse: 'xz+yz', chunk: 32, block: 32, cache: 8, shard: {index: 0, count: 1}, resume: false, overwrite: false, browser: false, json: false, quiet: true,
-      });
+      await reconstructCommand(input, output, reconstructOptions(modelDir, {fuse: 'xz+yz', chunk: 32}));
       const contrast = await measureInputContrast(await openLocal(input));
       const store = await openNgffStore(output);
       assert.deepEqual(jobOf(store.desc)?.contrast, {mean: contrast.mean, std: contrast.std});

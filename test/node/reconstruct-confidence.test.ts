@@ -20,7 +20,7 @@ import {confidenceBytes, CONFIDENCE_PATH} from '../../src/reconstruct/confidence
 import {reconstructionStatus} from '../../src/reconstruct/status.ts';
 import {reconstructCommand, type ReconstructCommandOptions} from '../../src/cli/reconstruct-command.ts';
 import {tempDir} from '../helpers/fixtures.ts';
-import {assertSameStore, writeExampleCrop, writeTinyModel} from '../helpers/reconstruct-fixtures.ts';
+import {assertSameStore, reconstructOptions, writeExampleCrop, writeTinyModel} from '../helpers/reconstruct-fixtures.ts';
 
 describe('reconstruct --confidence (Node, wasm, tiny model, a crop of the example)', () => {
   let dir: string;
@@ -28,20 +28,7 @@ describe('reconstruct --confidence (Node, wasm, tiny model, a crop of the exampl
   let modelDir: string;
   let model: IsotropicModel;
   let reference: string;
-  const base = (): ReconstructCommandOptions => ({
-    model: modelDir,
-    fuse: 'xz+yz',
-    chunk: 16,
-    block: 32,
-    cache: 8,
-    shard: {index: 0, count: 1},
-    resume: false,
-    overwrite: false,
-    browser: false,
-    confidence: true,
-    json: false,
-    quiet: true,
-  });
+  const base = (): ReconstructCommandOptions => reconstructOptions(modelDir, {fuse: 'xz+yz', confidence: true});
   const run = (output: string, extra: Partial<ReconstructCommandOptions> = {}) => reconstructCommand(input, output, {...base(), ...extra});
 
   before(async () => {

@@ -14,7 +14,7 @@ import {makeJob} from '../../src/reconstruct/job.ts';
 import {reconstructionStatus, resumeOptions} from '../../src/reconstruct/status.ts';
 import {reconstructCommand, type ReconstructCommandOptions} from '../../src/cli/reconstruct-command.ts';
 import {tempDir} from '../helpers/fixtures.ts';
-import {assertSameStore, writeExampleCrop, writeTinyModel} from '../helpers/reconstruct-fixtures.ts';
+import {assertSameStore, reconstructOptions, writeExampleCrop, writeTinyModel} from '../helpers/reconstruct-fixtures.ts';
 
 const BIN = path.resolve('bin/ng-isotropic.js');
 
@@ -23,21 +23,8 @@ describe('status: the rerun command it prints resumes the store', () => {
   let input: string;
   let modelDir: string;
   // Not the defaults: the store must record them and the rerun repeat them (chunk 64 is the default).
-  const options = (extra: Partial<ReconstructCommandOptions> = {}): ReconstructCommandOptions => ({
-    model: modelDir,
-    input: {missing: 'fill'},
-    fuse: 'xz',
-    chunk: 64,
-    block: 32,
-    cache: 8,
-    shard: {index: 0, count: 1},
-    resume: false,
-    overwrite: false,
-    browser: false,
-    json: false,
-    quiet: true,
-    ...extra,
-  });
+  const options = (extra: Partial<ReconstructCommandOptions> = {}): ReconstructCommandOptions =>
+    reconstructOptions(modelDir, {input: {missing: 'fill'}, chunk: 64, ...extra});
 
   before(async () => {
     await initBackend(['wasm']);

@@ -23,7 +23,7 @@ import {finalizeOutput} from '../../src/reconstruct/finalize.ts';
 import {formatStatus, reconstructionStatus} from '../../src/reconstruct/status.ts';
 import {reconstructCommand, type ReconstructCommandOptions, type ReconstructReport} from '../../src/cli/reconstruct-command.ts';
 import {tempDir} from '../helpers/fixtures.ts';
-import {assertSameStore, EXAMPLE, writeExampleCrop, writeTinyModel, writeVolume} from '../helpers/reconstruct-fixtures.ts';
+import {assertSameStore, EXAMPLE, reconstructOptions, writeExampleCrop, writeTinyModel, writeVolume} from '../helpers/reconstruct-fixtures.ts';
 
 const BIN = path.resolve('bin/ng-isotropic.js');
 
@@ -97,19 +97,7 @@ describe('reconstruct (Node, wasm, tiny model, crops of the example)', () => {
   let modelDir: string;
   let model: IsotropicModel;
   let reference: string;
-  const base = (): ReconstructCommandOptions => ({
-    model: modelDir,
-    fuse: 'xz',
-    chunk: 16,
-    block: 32,
-    cache: 8,
-    shard: {index: 0, count: 1},
-    resume: false,
-    overwrite: false,
-    browser: false,
-    json: false,
-    quiet: true,
-  });
+  const base = (): ReconstructCommandOptions => reconstructOptions(modelDir);
   const run = (output: string, extra: Partial<ReconstructCommandOptions> = {}, from = input): Promise<ReconstructReport> =>
     reconstructCommand(from, output, {...base(), ...extra});
 
