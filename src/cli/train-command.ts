@@ -166,8 +166,10 @@ async function trainInNode(
   }
   const noise = trainer.options.degrade.noise;
   if (noise && trainer.options.sectionNoise === 'matched') {
-    const std = model.metadata.normalisation.std;
-    console.error(`matched section noise: Gaussian σ = ${(noise.gaussianSigma * std).toFixed(2)} (${noise.gaussianSigma.toFixed(4)} intensity std)`);
+    // The normalisation training applies (a per-volume model's is the volume's own contrast, not its metadata's).
+    const {std} = trainer.heldOut.normalisation;
+    const perPatch = model.metadata.kind === 'rho-conditioned' ? `; each patch gets σ_real·√(1 − 1/ρ) for its own ρ` : '';
+    console.error(`matched section noise: Gaussian σ = ${(noise.gaussianSigma * std).toFixed(2)} (${noise.gaussianSigma.toFixed(4)} intensity std) at the volume's ρ ${+trainer.volume.rho.toFixed(3)}${perPatch}`);
   }
   await trainer.restoreOptimizer(optimizerState);
   tf.dispose(Object.values(optimizerState));

@@ -59,17 +59,31 @@ export function sectionDegradation(
   normalisation: Normalisation,
   rho: number,
 ): PatchDegradation {
-  if (sectionNoise !== 'matched' || degrade.noise) return {...degrade};
-  const sigma = matchedSectionNoise(lateralNoiseSigma(trainPlanes) / normalisation.std, rho);
-  return {...degrade, noise: {gaussianSigma: sigma, poissonGain: 0, sectionJitter: 0}};
+  return degradationAt(degrade, realSectionNoise(degrade, sectionNoise, trainPlanes, normalisation), rho);
+}
+
+/** σ of the noise real sections carry (normalised units) where 'matched' applies, else undefined. */
+function realSectionNoise(degrade: PatchDegradation, sectionNoise: TrainingDataOptions['sectionNoise'], trainPlanes: PatchSource, normalisation: Normalisation): number | undefined {
+  return sectionNoise === 'matched' && !degrade.noise ? lateralNoiseSigma(trainPlanes) / normalisation.std : undefined;
+}
+
+/**
+ * `degrade` for sections of ρ rows: with `realNoise` (σ of real sections), the noise
+ * averaging ρ rows removes is added back, so it depends on the patch's own ρ.
+ */
+function degradationAt(degrade: PatchDegradation, realNoise: number | undefined, rho: number): PatchDegradation {
+  if (realNoise === undefined) return {...degrade};
+  return {...degrade, noise: {gaussianSigma: matchedSectionNoise(realNoise, rho), poissonGain: 0, sectionJitter: 0}};
 }
 
 export class TrainingData {
-  /** The degradation as applied: `degrade` with the matched noise filled in. */
+  /** The degradation as applied at the volume's own ρ: `degrade` with the matched noise filled in. */
   readonly degrade: PatchDegradation;
   private readonly split: PlaneSplit;
   private readonly normalise: (v: number) => number;
   private readonly rho: RhoSampling;
+  /** σ of real sections' noise where matched noise applies (each patch gets what its own ρ removes). */
+  private readonly realNoise?: number;
   private validationSet?: ValidationSet;
 
   constructor(
@@ -84,7 +98,13 @@ export class TrainingData {
     this.rho = rhoSampling(volume.rho, rhoRange);
     const {mean, std} = normalisation;
     this.normalise = (v) => (v - mean) / std;
-    this.degrade = sectionDegradation(options.degrade, options.sectionNoise, this.split.train, normalisation, volume.rho);
+    this.realNoise = realSectionNoise(options.degrade, options.sectionNoise, this.split.train, normalisation);
+    this.degrade = degradationAt(options.degrade, this.realNoise, volume.rho);
+  }
+
+  /** The degradation of a patch degraded at `rho`: its matched noise is what averaging `rho` rows removes. */
+  degradationFor(rho: number): PatchDegradation {
+    return degradationAt(this.degrade, this.realNoise, rho);
   }
 
   /** The lateral planes training never samples (validation's, and a lateral evaluation's: src/eval/lateral.ts), in the data's own intensities. */
@@ -103,7 +123,7 @@ export class TrainingData {
     const margin = degradeMargin(this.rho.max, patchSize, [ny, nx]);
     const gt = sampleLateralPatches(this.split.train, batchSize, patchSize, rng, this.normalise, margin, this.options.lateralZoom);
     const rho = Float32Array.from({length: batchSize}, () => this.rho.draw(rng));
-    return {...makeTrainingPairs(gt, batchSize, patchSize, (p) => ({...this.degrade, rho: rho[p]}), rng, margin), rho};
+    return {...makeTrainingPairs(gt, batchSize, patchSize, (p) => ({...this.degradationFor(rho[p]), rho: rho[p]}), rng, margin), rho};
   }
 
   /** PSNR (dB, in the data's own range) and mean absolute error (normalised) of the model on the held-out patches, `batchSize` at a time. */
@@ -176,7 +196,7 @@ export class TrainingData {
     const rng = new Random(seed * 7919 + 17);
     const gt = sampleLateralPatches(this.split.validation, count, size, rng, this.normalise, margin);
     const rho = Float32Array.from({length: count}, (_, i) => this.rho.validation(i));
-    const {input, target} = makeTrainingPairs(gt, count, size, (p) => ({...this.degrade, rho: rho[p]}), rng, margin);
+    const {input, target} = makeTrainingPairs(gt, count, size, (p) => ({...this.degradationFor(rho[p]), rho: rho[p]}), rng, margin);
     let sumSq = 0;
     for (let i = 0; i < input.length; i++) sumSq += (input[i] - target[i]) ** 2;
     return {

@@ -198,6 +198,25 @@ describe('the training panel', () => {
     await tab.click('#ngi-stop');
     await waitForState(tab, 'stopped');
 
+    // The ended run's lateral figure: cubic and the model as trained on held-out lateral planes, said to be a proxy.
+    await tab.waitForSelector('ngi-lateral-figure #ngi-lateral-model', {timeout: 60_000});
+    const stoppedAt = await number(tab, '#ngi-step');
+    assert.equal(Number(await tab.locator('.ngi-lateral').getAttribute('data-step')), stoppedAt);
+    assert.match(await text(tab, '.ngi-lateral p'), /^Lateral figure at step \d+: [1-4] held-out lateral planes? of the training region \(\d+ × \d+\),\s+each degraded along y and along x like an axial plane at ρ = 4$/);
+    const figureRow = async (id: string) => (await tab.locator(`#${id} td`).allTextContents()).slice(1).map(Number);
+    const [cubicPsnr, cubicDelta, cubicSsim] = await figureRow('ngi-lateral-cubic');
+    const [modelPsnr, modelDelta, modelSsim, modelSsimDelta] = await figureRow('ngi-lateral-model');
+    assert.ok(cubicPsnr > 15 && cubicPsnr < 60 && modelPsnr > 10 && modelPsnr < 60, `PSNR cubic ${cubicPsnr}, model ${modelPsnr}`);
+    assert.ok(cubicSsim > 0 && cubicSsim <= 1 && modelSsim > 0 && modelSsim <= 1, `SSIM cubic ${cubicSsim}, model ${modelSsim}`);
+    assert.equal(cubicDelta, 0);
+    assert.ok(Math.abs(modelDelta - (modelPsnr - cubicPsnr)) <= 0.011, `Δ PSNR ${modelDelta} is model − cubic`);
+    assert.ok(Math.abs(modelSsimDelta - (modelSsim - cubicSsim)) <= 0.00011, `Δ SSIM ${modelSsimDelta} is model − cubic`);
+    assert.match(await text(tab, '.ngi-proxy'), /A proxy: .* cannot see section jitter/);
+    await fs.mkdir('.test-output', {recursive: true});
+    // For a person to look at: the window as the user sees it, the figure scrolled into view.
+    await tab.locator('.ngi-lateral').scrollIntoViewIfNeeded();
+    await tab.screenshot({path: '.test-output/training-panel-lateral.png'});
+
     // Download: one .zip with the model's folder (files that load as one model) and README.txt, whose commands the panel shows.
     await setField(tab, '#ngi-model-name', 'panel-test');
     const [download] = await Promise.all([tab.waitForEvent('download'), tab.click('#ngi-download')]);

@@ -137,6 +137,25 @@ describe('ρ-conditioned models (wasm, tiny-generic preset)', () => {
     data.dispose();
   });
 
+  it('matched section noise: each patch gets what averaging its own ρ rows removes, not what the data\'s ρ removes', () => {
+    const shape: [number, number, number] = [8, 96, 96];
+    const rng = new Random(3);
+    const sigma = 6;
+    const volume = {data: Float32Array.from({length: 8 * 96 * 96}, () => 128 + sigma * rng.normal()), shape, rho: 12, dtype: 'uint8', dataRange: 255};
+    const options = {batchSize: 8, patchSize: 16, seed: 1, validationPatches: 4, degrade: {}, sectionNoise: 'matched' as const};
+    const data = new TrainingData(volume, normalisation, options, [1.5, 16]);
+    const added = (rho: number) => data.degradationFor(rho).noise!.gaussianSigma * normalisation.std;
+    // White noise of σ 6: Immerkær's estimate is σ within a few %, and sections of ρ rows lack σ·√(1 − 1/ρ).
+    for (const rho of [1.5, 2, 12, 16]) assert.ok(Math.abs(added(rho) / (sigma * Math.sqrt(1 - 1 / rho)) - 1) < 0.05, `ρ ${rho}: adds σ ${added(rho)}`);
+    assert.ok(added(2) < 0.75 * added(12), 'a ρ 2 patch gets less than a ρ 12 one');
+    assert.equal(data.degrade.noise!.gaussianSigma, data.degradationFor(12).noise!.gaussianSigma, 'the degradation as reported is the data\'s own ρ');
+    // Without matched noise the degradation is the same at every ρ.
+    const plain = new TrainingData(volume, normalisation, {...options, sectionNoise: 'none'}, [1.5, 16]);
+    assert.equal(plain.degradationFor(2).noise, undefined);
+    data.dispose();
+    plain.dispose();
+  });
+
   it('a fixed-ρ model becomes a conditioned one that computes the same at first (train --init … --preset generic)', async () => {
     const fixed = createModel({config: presetConfig('tiny'), rho: 4, normalisation, dtype: 'uint8', channels: 1}, 4);
     const x = plane();
