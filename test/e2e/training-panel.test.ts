@@ -212,8 +212,8 @@ describe('the training panel', () => {
     assert.ok(Math.abs(modelDelta - (modelPsnr - cubicPsnr)) <= 0.011, `Δ PSNR ${modelDelta} is model − cubic`);
     assert.ok(Math.abs(modelSsimDelta - (modelSsim - cubicSsim)) <= 0.00011, `Δ SSIM ${modelSsimDelta} is model − cubic`);
     assert.match(await text(tab, '.ngi-proxy'), /A proxy: .* cannot see section jitter/);
-    await fs.mkdir('.test-output', {recursive: true});
     // For a person to look at: the window as the user sees it, the figure scrolled into view.
+    await fs.mkdir('.test-output', {recursive: true});
     await tab.locator('.ngi-lateral').scrollIntoViewIfNeeded();
     await tab.screenshot({path: '.test-output/training-panel-lateral.png'});
 
