@@ -15,17 +15,33 @@ import {startTinyViewer, type TinyViewer} from '../helpers/tiny-viewer.ts';
 const TIMEOUT_MS = 300_000;
 
 
-/** Until the layer's model `version` is ready, has computed chunks and the panel is complete. */
+/** Until the layer's model `version` is ready, has computed chunks and the panel is complete; on a timeout, says what the page had. */
 async function waitForNetworkChunks(page: Page, version: string): Promise<void> {
-  await page.waitForFunction(
-    (version) => {
-      const layers = (window as unknown as {ngIsotropic?: {layers: {model: {state: string; version?: string}; chunks: {usedModel: boolean}[]}[]}}).ngIsotropic?.layers ?? [];
-      const layer = layers.find((l) => l.model.version === version);
-      return layer?.model.state === 'ready' && layer.chunks.some((c) => c.usedModel) && window.viewer.isReady();
-    },
-    version,
-    {timeout: TIMEOUT_MS, polling: 500},
-  );
+  try {
+    await page.waitForFunction(
+      (version) => {
+        const layers = (window as unknown as {ngIsotropic?: {layers: {model: {state: string; version?: string}; chunks: {usedModel: boolean}[]}[]}}).ngIsotropic?.layers ?? [];
+        const layer = layers.find((l) => l.model.version === version);
+        return layer?.model.state === 'ready' && layer.chunks.some((c) => c.usedModel) && window.viewer.isReady();
+      },
+      version,
+      {timeout: TIMEOUT_MS, polling: 500},
+    );
+  } catch (e) {
+    const state = await page
+      .evaluate(() => {
+        type Record = {url: string; model: object; backend?: object; chunks: {usedModel: boolean}[]; refiningVisible: number; failures: string[]; recoveries: string[]};
+        const layers = (window as unknown as {ngIsotropic?: {layers: Record[]}}).ngIsotropic?.layers ?? [];
+        return JSON.stringify({
+          page: location.origin + location.pathname,
+          isolated: crossOriginIsolated,
+          viewerReady: window.viewer?.isReady(),
+          layers: layers.map((l) => ({url: l.url, model: l.model, backend: l.backend, chunks: l.chunks.length, networkChunks: l.chunks.filter((c) => c.usedModel).length, refiningVisible: l.refiningVisible, failures: l.failures, recoveries: l.recoveries})),
+        });
+      })
+      .catch((why: Error) => `the page could not be read: ${why.message}`);
+    throw new Error(`${(e as Error).message}\npage state: ${state}`);
+  }
 }
 
 /** The xz chunks (thin in y: one plane) the viewer holds, computed with model `version`. */
