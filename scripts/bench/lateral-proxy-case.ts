@@ -3,7 +3,7 @@
 // held-out lateral planes degraded like axial ones, matched section noise), for cubic, the
 // model as shipped and the model fine-tuned on the volume for each of the given minutes.
 import type {OpenedInput} from '../../src/input/open-input.ts';
-import {evaluateLateralInput, type LateralInputReport} from '../../src/eval/lateral-input.ts';
+import {evaluateLateralInput, lateralRow, type LateralInputReport} from '../../src/eval/lateral-input.ts';
 import type {IsotropicModel} from '../../src/model/model.ts';
 import type {LateralScore} from '../../src/eval/lateral.ts';
 
@@ -43,12 +43,11 @@ export async function lateralProxyReport(opened: OpenedInput, models: {label: st
 }
 
 export function formatLateralProxy(r: LateralProxyReport): string {
-  const signed = (v: number, digits: number) => `${v >= 0 ? '+' : ''}${v.toFixed(digits)}`;
   const cubic = r.rows[0];
   return [
     `lateral proxy: ${r.planes} held-out lateral planes of ${r.planeShape[0]} × ${r.planeShape[1]}, each degraded along y and x at ρ = ${+r.rho.toFixed(3)}, section noise σ ${r.noiseSigma.toFixed(2)}`,
     `method                                 PSNR dB   Δ cubic      SSIM   Δ cubic`,
-    ...r.rows.map((row) => `${row.method.padEnd(38)} ${row.psnr.toFixed(2).padStart(7)}   ${signed(row.psnr - cubic.psnr, 2).padStart(7)}   ${row.ssim.toFixed(4).padStart(7)}   ${signed(row.ssim - cubic.ssim, 4).padStart(7)}`),
+    ...r.rows.map((row) => lateralRow(row.method, row, cubic, 38)),
     'A proxy: lateral planes degraded like axial ones. It cannot see section jitter or alignment errors of the real axial planes.',
   ].join('\n');
 }

@@ -15,7 +15,7 @@ import {splitPlanes, type TrainingVolume} from '../train/data.ts';
 import {regionTrainingSource, wholeRegion} from '../train/region.ts';
 import {DEFAULT_TRAIN_OPTIONS} from '../train/trainer.ts';
 import {sectionDegradation} from '../train/training-data.ts';
-import {checkLateralPlanes, evaluateLateralCase, lateralRange, type LateralFigure, type LateralOptions} from './lateral.ts';
+import {checkLateralPlanes, evaluateLateralCase, lateralRange, type LateralFigure, type LateralOptions, type LateralScore} from './lateral.ts';
 
 /** Training holds out every 8th lateral plane (splitPlanes' default): a window of whole groups of 8 keeps those planes. */
 const HELD_OUT_EVERY = 8;
@@ -86,12 +86,15 @@ export function formatLateralReport(r: LateralInputReport, modelLabel?: string):
     `  each degraded along y and along x at ρ = ${+r.rho.toFixed(3)} as training degrades (${noise}); ${r.border} rows excluded at each end`,
     `method                         PSNR dB   Δ cubic      SSIM   Δ cubic`,
   ];
-  const row = (label: string, s: {psnr: number; ssim: number}) =>
-    `${label.padEnd(30)} ${s.psnr.toFixed(2).padStart(7)}   ${signed(s.psnr - r.cubic.psnr, 2).padStart(7)}   ${s.ssim.toFixed(4).padStart(7)}   ${signed(s.ssim - r.cubic.ssim, 4).padStart(7)}`;
-  lines.push(row('cubic', r.cubic));
-  if (r.model) lines.push(row(modelLabel ?? 'model', r.model));
+  lines.push(lateralRow('cubic', r.cubic, r.cubic));
+  if (r.model) lines.push(lateralRow(modelLabel ?? 'model', r.model, r.cubic));
   lines.push(`This is a proxy: lateral planes degraded like axial ones. It cannot see section jitter or alignment errors of the real axial planes. (${r.seconds.toFixed(1)} s)`);
   return lines.join('\n');
+}
+
+/** One row of a lateral table: PSNR and SSIM, and their gain over cubic; the label padded to `width`. */
+export function lateralRow(label: string, s: LateralScore, cubic: LateralScore, width = 30): string {
+  return `${label.padEnd(width)} ${s.psnr.toFixed(2).padStart(7)}   ${signed(s.psnr - cubic.psnr, 2).padStart(7)}   ${s.ssim.toFixed(4).padStart(7)}   ${signed(s.ssim - cubic.ssim, 4).padStart(7)}`;
 }
 
 function signed(v: number, digits: number): string {

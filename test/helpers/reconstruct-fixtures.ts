@@ -9,8 +9,8 @@ import {oneTimeReader} from '../../src/input/open-input.ts';
 import {buildGroupAttributes, type MultiscaleDescription} from '../../src/input/ngff.ts';
 import {type Vec3} from '../../src/grid/box.ts';
 import {presetConfig} from '../../src/model/config.ts';
-import {createModel, disposeModel} from '../../src/model/model.ts';
-import {saveModel} from '../../src/model/model-io.ts';
+import {createModel, disposeModel, type IsotropicModel} from '../../src/model/model.ts';
+import {loadModel, saveModel} from '../../src/model/model-io.ts';
 import {fileHandler} from '../../src/model/file-store.ts';
 import {openLocal} from './inputs.ts';
 import type {ReconstructCommandOptions} from '../../src/cli/reconstruct-command.ts';
@@ -68,6 +68,15 @@ export async function writeTinyModel(dir: string, rho = 4, seed = 3): Promise<vo
   } finally {
     disposeModel(model);
   }
+}
+
+/** In `dir`: a crop of the example (`crop.ome.zarr`, as writeExampleCrop) and a `tiny` ρ 4 model (`tiny/`), loaded; the caller disposes it. */
+export async function writeCropAndTinyModel(dir: string, z: [number, number], y: [number, number], x: [number, number]): Promise<{input: string; crop: {data: Uint8Array; shape: Vec3}; modelDir: string; model: IsotropicModel}> {
+  const input = path.join(dir, 'crop.ome.zarr');
+  const crop = await writeExampleCrop(input, z, y, x);
+  const modelDir = path.join(dir, 'tiny');
+  await writeTinyModel(modelDir, 4);
+  return {input, crop, modelDir, model: (await loadModel(fileHandler(modelDir))).model};
 }
 
 /** Every file under `dir` (relative path → SHA-256 of its bytes). */

@@ -9,8 +9,6 @@ import {initBackend} from '../../src/tf/backend.ts';
 import {UserError} from '../../src/errors.ts';
 import {openNgffStore} from '../helpers/ngff-store.ts';
 import {openLocal} from '../helpers/inputs.ts';
-import {loadModel} from '../../src/model/model-io.ts';
-import {fileHandler} from '../../src/model/file-store.ts';
 import {disposeModel, type IsotropicModel} from '../../src/model/model.ts';
 import {computeIsotropicBlock} from '../../src/chunk/block.ts';
 import {isotropicLevelShape} from '../../src/input/placement.ts';
@@ -20,7 +18,7 @@ import {confidenceBytes, CONFIDENCE_PATH} from '../../src/reconstruct/confidence
 import {reconstructionStatus} from '../../src/reconstruct/status.ts';
 import {reconstructCommand, type ReconstructCommandOptions} from '../../src/cli/reconstruct-command.ts';
 import {tempDir} from '../helpers/fixtures.ts';
-import {assertSameStore, reconstructOptions, writeExampleCrop, writeTinyModel} from '../helpers/reconstruct-fixtures.ts';
+import {assertSameStore, reconstructOptions, writeCropAndTinyModel} from '../helpers/reconstruct-fixtures.ts';
 
 describe('reconstruct --confidence (Node, wasm, tiny model, a crop of the example)', () => {
   let dir: string;
@@ -34,12 +32,8 @@ describe('reconstruct --confidence (Node, wasm, tiny model, a crop of the exampl
   before(async () => {
     await initBackend(['wasm']);
     dir = await tempDir('ngi-reconstruct-confidence-');
-    input = path.join(dir, 'crop.ome.zarr');
     // Sections 20–27, rows 100–131, columns 100–163: 32×32×64 isotropic voxels.
-    await writeExampleCrop(input, [20, 28], [100, 132], [100, 164]);
-    modelDir = path.join(dir, 'tiny');
-    await writeTinyModel(modelDir, 4);
-    model = (await loadModel(fileHandler(modelDir))).model;
+    ({input, modelDir, model} = await writeCropAndTinyModel(dir, [20, 28], [100, 132], [100, 164]));
     reference = path.join(dir, 'reference', 'iso.zarr');
     await run(reference);
   });

@@ -10,8 +10,6 @@ import {openNgffStore} from '../helpers/ngff-store.ts';
 import {isotropicLevelOrigin} from '../../src/input/placement.ts';
 import {openLocal} from '../helpers/inputs.ts';
 import type {Vec3} from '../../src/grid/box.ts';
-import {loadModel} from '../../src/model/model-io.ts';
-import {fileHandler} from '../../src/model/file-store.ts';
 import {disposeModel, type IsotropicModel} from '../../src/model/model.ts';
 import {reconstructVolume} from '../../src/infer/volume.ts';
 import {toDtype} from '../../src/chunk/dtype.ts';
@@ -23,7 +21,7 @@ import {finalizeOutput} from '../../src/reconstruct/finalize.ts';
 import {formatStatus, reconstructionStatus} from '../../src/reconstruct/status.ts';
 import {reconstructCommand, type ReconstructCommandOptions, type ReconstructReport} from '../../src/cli/reconstruct-command.ts';
 import {tempDir} from '../helpers/fixtures.ts';
-import {assertSameStore, EXAMPLE, reconstructOptions, writeExampleCrop, writeTinyModel, writeVolume} from '../helpers/reconstruct-fixtures.ts';
+import {assertSameStore, EXAMPLE, reconstructOptions, writeCropAndTinyModel, writeTinyModel, writeVolume} from '../helpers/reconstruct-fixtures.ts';
 
 const BIN = path.resolve('bin/ng-isotropic.js');
 
@@ -104,12 +102,8 @@ describe('reconstruct (Node, wasm, tiny model, crops of the example)', () => {
   before(async () => {
     await initBackend(['wasm']);
     dir = await tempDir('ngi-reconstruct-');
-    input = path.join(dir, 'crop.ome.zarr');
     // Sections 20–31, rows 100–131, columns 100–195: 48×32×96 isotropic voxels.
-    crop = await writeExampleCrop(input, [20, 32], [100, 132], [100, 196]);
-    modelDir = path.join(dir, 'tiny');
-    await writeTinyModel(modelDir, 4);
-    model = (await loadModel(fileHandler(modelDir))).model;
+    ({input, crop, modelDir, model} = await writeCropAndTinyModel(dir, [20, 32], [100, 132], [100, 196]));
     reference = path.join(dir, 'reference', 'iso.zarr');
     await run(reference);
   });
