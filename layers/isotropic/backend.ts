@@ -164,18 +164,28 @@ export class IsotropicVolumeChunkSourceBackend extends WithParameters(VolumeChun
     return this.parameters.confidence ? withConfidenceChannel(image, this.parameters.dtype) : image;
   }
 
-  /** Queues the chunk's second stage; its voxels replace the first stage's if neuroglancer still holds that. Then its confidence. */
-  private refineLater(chunk: IsotropicVolumeChunk, generation: number, rest: NonNullable<StagedBlock['rest']>, confidence: StagedBlock['confidence']): void {
+  /**
+   * What a queued job on a held chunk needs: whether the chunk is still wanted (this
+   * generation, still holding data), its queue priority `offset` below the chunk's, and
+   * a way to drop it, which its yield points also take when the chunk is no longer wanted.
+   */
+  private heldChunkJob(chunk: IsotropicVolumeChunk, generation: number, offset: number) {
     const wanted = () => !this.wasDisposed && chunk.generation === generation && holdsData(chunk);
-    const priority = () => priorityOf(chunk) - REFINEMENT_OFFSET;
+    const priority = () => priorityOf(chunk) - offset;
     const controller = new AbortController();
+    const drop = () => controller.abort(new DOMException('the chunk is no longer held', 'AbortError'));
     const yieldToOthers = yieldPointFor(priority);
     const yieldPoint = async () => {
       await yieldToOthers();
       if (!wanted()) drop();
       controller.signal.throwIfAborted();
     };
-    const drop = () => controller.abort(new DOMException('the chunk is no longer held', 'AbortError'));
+    return {wanted, priority, controller, drop, yieldPoint};
+  }
+
+  /** Queues the chunk's second stage; its voxels replace the first stage's if neuroglancer still holds that. Then its confidence. */
+  private refineLater(chunk: IsotropicVolumeChunk, generation: number, rest: NonNullable<StagedBlock['rest']>, confidence: StagedBlock['confidence']): void {
+    const {wanted, priority, controller, drop, yieldPoint} = this.heldChunkJob(chunk, generation, REFINEMENT_OFFSET);
     refining.set(chunk, {source: this, wanted, drop});
     this.reportRefining();
     networkQueue
@@ -213,16 +223,7 @@ export class IsotropicVolumeChunkSourceBackend extends WithParameters(VolumeChun
    * chunk's second channel if neuroglancer still holds that image.
    */
   private confidenceLater(chunk: IsotropicVolumeChunk, generation: number, image: VoxelArray, confidence: NonNullable<StagedBlock['confidence']>): void {
-    const wanted = () => !this.wasDisposed && chunk.generation === generation && holdsData(chunk);
-    const priority = () => priorityOf(chunk) - CONFIDENCE_OFFSET;
-    const controller = new AbortController();
-    const drop = () => controller.abort(new DOMException('the chunk is no longer held', 'AbortError'));
-    const yieldToOthers = yieldPointFor(priority);
-    const yieldPoint = async () => {
-      await yieldToOthers();
-      if (!wanted()) drop();
-      controller.signal.throwIfAborted();
-    };
+    const {wanted, priority, controller, drop, yieldPoint} = this.heldChunkJob(chunk, generation, CONFIDENCE_OFFSET);
     // Grid x, y, z (the channel dimension has one chunk).
     const grid = () => [...(chunk as unknown as {chunkGridPosition: Float32Array}).chunkGridPosition].slice(0, 3);
     const tracked: ConfidenceChunk = {grid, visible: () => isVisible(chunk), wanted};
